@@ -1,0 +1,25 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import user_roles
+from .roles import Role
+
+# (label, url name, roles that see it); the first match is the role's home.
+NAVIGATION = [
+    (_("My enterprises"), "enterprises:mine", {Role.APPLICANT}),
+    (_("My provider"), "enterprises:provider-mine", {Role.PROVIDER_STAFF}),
+    (_("Review"), "enterprises:review-home", {Role.REVIEWER}),
+    (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
+    (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
+]
+
+
+def navigation(request):
+    roles = user_roles(getattr(request, "user", None))
+    items = []
+    path = request.path
+    for label, url_name, allowed in NAVIGATION:
+        if roles & allowed:
+            url = reverse(url_name)
+            items.append({"label": label, "url": url, "active": path.startswith(url)})
+    return {"nav_items": items, "user_roles": roles}

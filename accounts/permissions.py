@@ -1,0 +1,97 @@
+"""Who may use a page: role predicates and the view guards built on them.
+
+Every view declares its guard. Anonymous users are sent to the login page;
+signed-in users without the role get 403; government roles without a second
+factor are sent to set up TOTP first. Object-level scoping lives in each app's
+own permissions module.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .roles import MFA_REQUIRED_ROLES, Role
+
+
+def user_roles(user) -> frozenset[str]:
+    """The roles the user holds through memberships (cached on the user)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_role_cache", None)
+    if cached is None:
+        cached = frozenset(user.memberships.values_list("role", flat=True))
+        user._role_cache = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def needs_mfa_setup(user, roles) -> bool:
+    """True when the roles used need TOTP and the user has not set it up.
+
+    A user with TOTP cannot sign in without it, so having it active means the
+    session passed the second factor.
+    """
+    if not set(roles) & MFA_REQUIRED_ROLES:
+        return False
+    return not is_mfa_enabled(user, ["totp"])
+
+
+def _guard(request, roles):
+    """None when the request may go on, else the response to send."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    held = user_roles(user) & set(roles)
+    if not held:
+        raise PermissionDenied
+    if needs_mfa_setup(user, held):
+        messages.warning(
+            request,
+            _(
+                "Your role needs two-factor authentication. Set up an authenticator app to continue."
+            ),
+        )
+        return redirect("mfa_activate_totp")
+    return None
+
+
+def role_required(*roles: str):
+    """Decorate a function view: only these roles may use it."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = _guard(request, roles)
+            if response is not None:
+                return response
+            return view(request, *args, **kwargs)
+
+        wrapped.allowed_roles = frozenset(roles)
+        return wrapped
+
+    return decorator
+
+
+class RoleRequiredMixin:
+    """Class-based views: set ``allowed_roles``."""
+
+    allowed_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        response = _guard(request, self.allowed_roles)
+        if response is not None:
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+
+GOVERNMENT_ROLES = (Role.REVIEWER, Role.PROGRAM_MANAGER, Role.AUDITOR)

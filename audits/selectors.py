@@ -1,0 +1,25 @@
+from datetime import datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import AuditEvent
+
+
+def audit_event_list(
+    *, action="", actor="", date_from=None, date_to=None
+) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.all()
+    if action:
+        qs = qs.filter(action=action)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(
+            occurred_at__gte=datetime.combine(date_from, time.min, tzinfo=tz)
+        )
+    if date_to:
+        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+        qs = qs.filter(occurred_at__lt=end)
+    return qs.order_by("-id")

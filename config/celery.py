@@ -1,0 +1,24 @@
+"""Celery application. Tasks take ids, load objects and call one service.
+
+Periodic tasks are declared here, in code (``beat_schedule``), so a deployment
+needs no database-stored schedule.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("voucher_platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # https://crontab.guru/#15_3_*_*_* : every night at 03:15 (Asia/Shanghai)
+    "clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

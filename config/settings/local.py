@@ -1,0 +1,16 @@
+"""The demo profile: SQLite file, background tasks run inline, e-mail on the console.
+
+Needs no environment at all; any value can still be overridden by it.
+"""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+(BASE_DIR / "var").mkdir(exist_ok=True)
+# runserver serves static files itself; keep the manifest out of the demo's way.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "算力券·模型券 管理后台"
+
+
+def _superuser_only(request):
+    return request.user.is_active and request.user.is_superuser
+
+
+# Django admin is for superusers only; roles work through the site's own pages.
+admin.site.has_permission = _superuser_only
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("accounts.urls")),
+    path("enterprises/", include("enterprises.urls")),
+    path("audit/", include("audits.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,75 @@
+"""Site-wide pages: the home page and the health check."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.permissions import user_roles
+from accounts.roles import Role
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    """Public landing page, or the signed-in user's dashboard by role."""
+    if not request.user.is_authenticated:
+        return render(request, "home_public.html")
+    roles = user_roles(request.user)
+    memberships = request.user.memberships.select_related(
+        "enterprise", "provider", "department__region"
+    ).order_by("role", "id")
+    return render(
+        request,
+        "home.html",
+        {"roles": roles, "memberships": memberships, "Role": Role},
+    )
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        logger.warning("healthz: database unreachable: %s", exc)
+        return "unreachable"
+    return None
+
+
+def _check_broker() -> tuple[str, str | None]:
+    """(status text, error) for the Celery broker."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "inline", None
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        logger.warning("healthz: broker unreachable: %s", exc)
+        return "unreachable", "unreachable"
+    return "ok", None
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer, else 503 naming the part."""
+    db_error = _check_database()
+    broker_status, broker_error = _check_broker()
+    body = {
+        "database": db_error or "ok",
+        "broker": broker_status,
+    }
+    failed = [
+        name for name, err in (("database", db_error), ("broker", broker_error)) if err
+    ]
+    body["status"] = "fail" if failed else "ok"
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)

@@ -1,0 +1,171 @@
+"""Load the demo data. Running it again changes nothing that is already there."""
+
+import base64
+import hashlib
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.roles import MFA_REQUIRED_ROLES, Role
+from audits import actions
+from audits.services import audit_event_record
+from enterprises import services
+from enterprises.models import Department, Enterprise, Membership, Provider
+from enterprises.uscc import make_uscc
+
+DEMO_PASSWORD = "Demo-Pass-2026"
+
+# (e-mail, name, role, organisation key)
+DEMO_USERS = [
+    ("applicant@example.com", "王小明", Role.APPLICANT, "enterprise"),
+    ("provider@example.com", "李云", Role.PROVIDER_STAFF, "provider"),
+    ("reviewer.xihu@example.com", "陈审核（西湖区）", Role.REVIEWER, "330106"),
+    ("reviewer.hangzhou@example.com", "周审核（杭州市）", Role.REVIEWER, "330100"),
+    ("reviewer.province@example.com", "吴审核（省厅）", Role.REVIEWER, "330000"),
+    ("manager@example.com", "赵管理（省厅）", Role.PROGRAM_MANAGER, "330000"),
+    ("auditor@example.com", "孙审计", Role.AUDITOR, "330000"),
+]
+ADMIN_EMAIL = "admin@example.com"
+
+
+def demo_totp_secret(email: str) -> str:
+    """A fixed secret per demo account, so the printed secret stays valid."""
+    digest = hashlib.sha256(f"voucher-demo-totp:{email}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+class Command(BaseCommand):
+    help = "Load demo data: Zhejiang departments, one account per role, sample organisations."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            created_departments = services.department_ensure_all()
+            enterprise = self._enterprise()
+            provider = self._provider()
+            organisations = {"enterprise": enterprise, "provider": provider}
+            rows = []
+            for email, name, role, org_key in DEMO_USERS:
+                user = self._user(email, name)
+                organisation = organisations.get(org_key) or Department.objects.get(
+                    region_id=org_key
+                )
+                if not self._has_membership(user, role, organisation):
+                    services.membership_grant(
+                        user=user,
+                        role=role,
+                        organisation=organisation,
+                        is_owner=(role == Role.APPLICANT),
+                    )
+                secret = None
+                if role in MFA_REQUIRED_ROLES:
+                    secret = self._totp(user)
+                rows.append((role, email, str(organisation), secret))
+            self._admin()
+        self._print(rows, created_departments)
+
+    def _user(self, email, name):
+        User = get_user_model()
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, full_name=name
+            )
+            audit_event_record(
+                action=actions.USER_CREATED,
+                target=user,
+                after={"email": email, "source": "demo"},
+            )
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _admin(self):
+        User = get_user_model()
+        if not User.objects.filter(email=ADMIN_EMAIL).exists():
+            user = User.objects.create_superuser(
+                email=ADMIN_EMAIL, password=DEMO_PASSWORD
+            )
+            audit_event_record(
+                action=actions.USER_CREATED,
+                target=user,
+                after={"email": ADMIN_EMAIL, "source": "demo", "superuser": True},
+            )
+            EmailAddress.objects.create(
+                user=user, email=ADMIN_EMAIL, verified=True, primary=True
+            )
+
+    def _has_membership(self, user, role, organisation):
+        field = organisation._meta.model_name
+        return Membership.objects.filter(
+            user=user, role=role, **{field: organisation}
+        ).exists()
+
+    def _totp(self, user) -> str:
+        secret = demo_totp_secret(user.email)
+        if not Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).exists():
+            TOTP.activate(user, secret)
+            audit_event_record(
+                action=actions.USER_MFA_ACTIVATED,
+                target=user,
+                after={"type": "totp", "source": "demo"},
+            )
+        return secret
+
+    def _enterprise(self):
+        uscc = make_uscc("330106", "DEM10001")
+        enterprise = Enterprise.objects.filter(uscc=uscc).first()
+        if enterprise is None:
+            enterprise = Enterprise.objects.create(
+                uscc=uscc, name="杭州西湖智算科技有限公司（演示）", region_id="330106"
+            )
+            audit_event_record(
+                action=actions.ENTERPRISE_CREATED,
+                target=enterprise,
+                after={"uscc": uscc, "source": "demo"},
+            )
+        return enterprise
+
+    def _provider(self):
+        uscc = make_uscc("330108", "DEMP0001")
+        provider = Provider.objects.filter(uscc=uscc).first()
+        if provider is None:
+            provider = Provider.objects.create(
+                uscc=uscc,
+                name="浙江之江算力云服务有限公司（演示）",
+                status=Provider.Status.APPROVED,
+            )
+            audit_event_record(
+                action=actions.PROVIDER_CREATED,
+                target=provider,
+                after={"uscc": uscc, "status": provider.status, "source": "demo"},
+            )
+        return provider
+
+    def _print(self, rows, created_departments):
+        out = self.stdout.write
+        out("")
+        out(self.style.SUCCESS("Demo data is ready."))
+        out(
+            f"  Departments created this run: {created_departments} "
+            f"(total {Department.objects.count()})"
+        )
+        out("")
+        out("Open http://127.0.0.1:8000/ and sign in with one of these accounts")
+        out(f"(password for every account: {DEMO_PASSWORD}):")
+        out("")
+        for role, email, organisation, secret in rows:
+            out(f"  {Role(role).label!s:<32} {email:<32} {organisation}")
+            if secret:
+                out(f"  {'':<32} TOTP secret {secret}")
+                out(f"  {'':<32} current code: python manage.py demo_totp {email}")
+        out(f"  {'Django admin (superuser only)':<32} {ADMIN_EMAIL:<32} /admin/")
+        out("")
+        out("Government roles need the second factor: add the TOTP secret to an")
+        out("authenticator app, or print the current code with the command shown.")
