@@ -21,7 +21,7 @@ def enterprise_list_for_member(*, user) -> QuerySet[Membership]:
 def enterprise_list_in_regions(*, prefixes: list[str]) -> QuerySet[Enterprise]:
     if not prefixes:
         return Enterprise.objects.none()
-    condition = reduce(or_, (Q(region_id__startswith=p) for p in prefixes))
+    condition = reduce(or_, (Q(region__code__startswith=p) for p in prefixes))
     return (
         Enterprise.objects.filter(condition)
         .select_related("region")

@@ -36,7 +36,7 @@ SQLITE_DOWN = [
 def up(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_UP)
+        schema_editor.execute(PG_UP, params=None)
     elif vendor == "sqlite":
         for sql in SQLITE_UP:
             schema_editor.execute(sql)
@@ -45,7 +45,7 @@ def up(apps, schema_editor):
 def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_DOWN)
+        schema_editor.execute(PG_DOWN, params=None)
     elif vendor == "sqlite":
         for sql in SQLITE_DOWN:
             schema_editor.execute(sql)

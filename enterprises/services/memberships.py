@@ -18,7 +18,7 @@ from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
 
-from .models import Department, Enterprise, Invitation, Membership, Provider
+from ..models import Department, Enterprise, Invitation, Membership, Provider
 
 INVITATION_VALID_DAYS = 14
 
@@ -219,7 +219,7 @@ def _department_names(region) -> tuple[str, str]:
 def department_ensure_all(*, actor=None) -> int:
     """Create the missing departments: one per region (province, cities,
     counties and districts). Returns how many were created."""
-    from .models import Region
+    from ..models import Region
 
     existing = set(Department.objects.values_list("region_id", flat=True))
     created = 0
