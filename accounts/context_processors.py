@@ -8,7 +8,13 @@ from .roles import Role
 NAVIGATION = [
     (_("My enterprises"), "enterprises:mine", {Role.APPLICANT}),
     (_("My provider"), "enterprises:provider-mine", {Role.PROVIDER_STAFF}),
-    (_("Review"), "enterprises:review-home", {Role.REVIEWER}),
+    (_("Review desk"), "enterprises:review-home", {Role.REVIEWER}),
+    (
+        _("Enterprise register"),
+        "enterprises:register",
+        {Role.REVIEWER, Role.PROGRAM_MANAGER, Role.AUDITOR},
+    ),
+    (_("Providers"), "enterprises:provider-review", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]
@@ -20,6 +26,9 @@ def navigation(request):
     path = request.path
     for label, url_name, allowed in NAVIGATION:
         if roles & allowed:
-            url = reverse(url_name)
-            items.append({"label": label, "url": url, "active": path.startswith(url)})
+            items.append({"label": label, "url": reverse(url_name), "active": False})
+    # The current page belongs to the item with the longest matching prefix.
+    matching = [i for i in items if path.startswith(i["url"])]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items, "user_roles": roles}

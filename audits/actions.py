@@ -22,6 +22,22 @@ DEPARTMENT_CREATED = "department.created"
 ENTERPRISE_CREATED = "enterprise.created"
 PROVIDER_CREATED = "provider.created"
 USER_CREATED = "user.created"
+DOCUMENT_UPLOADED = "document.uploaded"
+ENTERPRISE_CLAIMED = "enterprise.claimed"
+CLAIM_ACCEPTED = "claim.accepted"
+CLAIM_REJECTED = "claim.rejected"
+ENTERPRISE_UPDATED = "enterprise.updated"
+ENTERPRISE_SIZE_CLASSIFIED = "enterprise.size_classified"
+SHAREHOLDER_ADDED = "shareholder.added"
+SHAREHOLDER_REMOVED = "shareholder.removed"
+DECLARATION_SUBMITTED = "declaration.submitted"
+DECLARATION_CORRECTED = "declaration.corrected"
+DISHONEST_LIST_IMPORTED = "dishonest_list.imported"
+PROVIDER_APPLIED = "provider.applied"
+PROVIDER_STATUS_CHANGED = "provider.status_changed"
+PROVIDER_UPDATED = "provider.updated"
+OFFERING_ADDED = "offering.added"
+OFFERING_WITHDRAWN = "offering.withdrawn"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -44,6 +60,22 @@ LABELS = {
     ENTERPRISE_CREATED: _("Enterprise added to the register"),
     PROVIDER_CREATED: _("Provider added to the register"),
     USER_CREATED: _("Account created"),
+    DOCUMENT_UPLOADED: _("Document uploaded"),
+    ENTERPRISE_CLAIMED: _("Enterprise claimed"),
+    CLAIM_ACCEPTED: _("Claim accepted"),
+    CLAIM_REJECTED: _("Claim rejected"),
+    ENTERPRISE_UPDATED: _("Enterprise profile updated"),
+    ENTERPRISE_SIZE_CLASSIFIED: _("Size class computed"),
+    SHAREHOLDER_ADDED: _("Shareholder added"),
+    SHAREHOLDER_REMOVED: _("Shareholder removed"),
+    DECLARATION_SUBMITTED: _("Investment declared"),
+    DECLARATION_CORRECTED: _("Investment declaration corrected"),
+    DISHONEST_LIST_IMPORTED: _("Dishonesty list imported"),
+    PROVIDER_APPLIED: _("Provider applied"),
+    PROVIDER_STATUS_CHANGED: _("Provider status changed"),
+    PROVIDER_UPDATED: _("Provider profile updated"),
+    OFFERING_ADDED: _("Offering added"),
+    OFFERING_WITHDRAWN: _("Offering withdrawn"),
 }
 
 

@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -41,21 +41,36 @@ def _check_database() -> str | None:
     return None
 
 
+# Seconds the broker may take to accept and to answer; one attempt, no retry,
+# so a dead or silent broker makes the check answer within a few seconds.
+BROKER_CHECK_TIMEOUT = 2
+
+
 def _check_broker() -> tuple[str, str | None]:
-    """(status text, error) for the Celery broker."""
+    """(status text, error) for the Celery broker (the Celery app's broker_url)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "inline", None
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        # Redis otherwise waits without limit for a connection or an answer.
+        with app.connection_for_write(
+            connect_timeout=BROKER_CHECK_TIMEOUT,
+            transport_options={
+                "socket_connect_timeout": BROKER_CHECK_TIMEOUT,
+                "socket_timeout": BROKER_CHECK_TIMEOUT,
+            },
+        ) as conn:
+            conn.ensure_connection(max_retries=0)
     except Exception as exc:
         logger.warning("healthz: broker unreachable: %s", exc)
         return "unreachable", "unreachable"
     return "ok", None
 
 
+# Outside ATOMIC_REQUESTS: opening the request's transaction needs the database,
+# and would turn an unreachable database into a 500 instead of this report.
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def healthz(request):

@@ -1,13 +1,34 @@
 """Reads on the register, scoped to what the user may see."""
 
+from __future__ import annotations
+
+from datetime import date
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from accounts.permissions import user_roles
 from accounts.roles import Role
 
-from .models import Enterprise, Membership, Provider
+from .models import (
+    DishonestEntity,
+    Enterprise,
+    EnterpriseClaim,
+    InvestmentDeclaration,
+    Membership,
+    Provider,
+    Region,
+)
+
+CREDIT_LOOKBACK_YEARS = 3
+
+
+class CreditStatus:
+    LISTED = "listed"  # on the list today
+    RECENT = "recent"  # removed within the look-back
+    CLEAR = "clear"
 
 
 def enterprise_list_for_member(*, user) -> QuerySet[Membership]:
@@ -18,14 +39,159 @@ def enterprise_list_for_member(*, user) -> QuerySet[Membership]:
     )
 
 
+def reviewer_region_prefixes(user) -> list[str]:
+    """The region prefixes of the departments where the user reviews."""
+    return [
+        m.department.region.prefix
+        for m in Membership.objects.filter(
+            user=user, role=Role.REVIEWER
+        ).select_related("department__region")
+    ]
+
+
+def _region_condition(prefixes: list[str]) -> Q:
+    return reduce(or_, (Q(region__code__startswith=p) for p in prefixes))
+
+
 def enterprise_list_in_regions(*, prefixes: list[str]) -> QuerySet[Enterprise]:
     if not prefixes:
         return Enterprise.objects.none()
-    condition = reduce(or_, (Q(region__code__startswith=p) for p in prefixes))
     return (
-        Enterprise.objects.filter(condition)
+        Enterprise.objects.filter(_region_condition(prefixes))
         .select_related("region")
         .order_by("region_id", "name")
+    )
+
+
+def enterprise_visible(*, user) -> QuerySet[Enterprise]:
+    """Every enterprise the user may read: program managers and auditors all,
+    reviewers their region, applicants their own."""
+    roles = user_roles(user)
+    if roles & {Role.PROGRAM_MANAGER, Role.AUDITOR}:
+        return Enterprise.objects.all()
+    conditions = []
+    if Role.REVIEWER in roles:
+        prefixes = reviewer_region_prefixes(user)
+        if prefixes:
+            conditions.append(_region_condition(prefixes))
+    if Role.APPLICANT in roles:
+        conditions.append(Q(memberships__user=user, memberships__role=Role.APPLICANT))
+    if not conditions:
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(reduce(or_, conditions)).distinct()
+
+
+def _listed_today(today: date):
+    return DishonestEntity.objects.filter(
+        uscc=OuterRef("uscc"), listed_on__lte=today
+    ).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
+
+
+def _years_before(day: date, years: int) -> date:
+    return date(day.year - years, day.month, min(day.day, 28))
+
+
+def _listed_recently(today: date, years: int):
+    return DishonestEntity.objects.filter(
+        uscc=OuterRef("uscc"),
+        removed_on__gt=_years_before(today, years),
+        removed_on__lte=today,
+    )
+
+
+def with_credit_flags(
+    qs: QuerySet[Enterprise], *, today: date | None = None
+) -> QuerySet:
+    today = today or timezone.localdate()
+    return qs.annotate(
+        credit_listed=Exists(_listed_today(today)),
+        credit_recent=Exists(_listed_recently(today, CREDIT_LOOKBACK_YEARS)),
+    )
+
+
+def credit_status(
+    *, uscc: str, today: date | None = None, lookback_years: int = CREDIT_LOOKBACK_YEARS
+) -> tuple[str, list[DishonestEntity]]:
+    """The credit status of a code and the list entries behind it."""
+    today = today or timezone.localdate()
+    entries = list(DishonestEntity.objects.filter(uscc=uscc).order_by("-listed_on"))
+    since = _years_before(today, lookback_years)
+    status = CreditStatus.CLEAR
+    for entry in entries:
+        if entry.listed_on <= today and (
+            entry.removed_on is None or entry.removed_on > today
+        ):
+            return CreditStatus.LISTED, entries
+        if entry.removed_on and since < entry.removed_on <= today:
+            status = CreditStatus.RECENT
+    return status, entries
+
+
+def enterprise_register_list(
+    *,
+    user,
+    q: str = "",
+    region: str = "",
+    industry_group: str = "",
+    size_class: str = "",
+    credit: str = "",
+    order: str = "name",
+) -> QuerySet[Enterprise]:
+    qs = with_credit_flags(enterprise_visible(user=user)).select_related("region")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+    if region:
+        area = Region.objects.filter(code=region).first()
+        qs = qs.filter(region__code__startswith=area.prefix) if area else qs.none()
+    if industry_group:
+        qs = qs.filter(industry_group=industry_group)
+    if size_class:
+        qs = qs.filter(size_class=size_class)
+    if credit == CreditStatus.LISTED:
+        qs = qs.filter(credit_listed=True)
+    elif credit == CreditStatus.RECENT:
+        qs = qs.filter(credit_listed=False, credit_recent=True)
+    elif credit == CreditStatus.CLEAR:
+        qs = qs.filter(credit_listed=False, credit_recent=False)
+    allowed = {
+        "name",
+        "-name",
+        "region",
+        "-region",
+        "size_class",
+        "-revenue",
+        "revenue",
+    }
+    order = order if order in allowed else "name"
+    order_field = order.replace("region", "region_id")
+    return qs.order_by(order_field, "pk")
+
+
+def declarations_current(*, enterprise: Enterprise) -> QuerySet[InvestmentDeclaration]:
+    return InvestmentDeclaration.objects.filter(
+        enterprise=enterprise, superseded_at__isnull=True
+    ).order_by("year")
+
+
+def declaration_history(*, enterprise: Enterprise) -> QuerySet[InvestmentDeclaration]:
+    return (
+        InvestmentDeclaration.objects.filter(enterprise=enterprise)
+        .select_related("declared_by")
+        .prefetch_related("evidence")
+        .order_by("-year", "-version")
+    )
+
+
+def claim_queue(*, user) -> QuerySet[EnterpriseClaim]:
+    prefixes = reviewer_region_prefixes(user)
+    if not prefixes:
+        return EnterpriseClaim.objects.none()
+    return (
+        EnterpriseClaim.objects.filter(
+            reduce(or_, (Q(enterprise__region__code__startswith=p) for p in prefixes))
+        )
+        .select_related("enterprise__region", "claimant", "licence")
+        .order_by("status", "created_at")
     )
 
 
@@ -33,6 +199,18 @@ def provider_list_for_member(*, user) -> QuerySet[Provider]:
     return Provider.objects.filter(
         memberships__user=user, memberships__role=Role.PROVIDER_STAFF
     ).order_by("name")
+
+
+def provider_review_list(*, status: str = "") -> QuerySet[Provider]:
+    qs = Provider.objects.all()
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "created_at")
+
+
+def providers_approved() -> QuerySet[Provider]:
+    """Only approved providers may be picked in applications or charge vouchers."""
+    return Provider.objects.filter(status=Provider.Status.APPROVED).order_by("name")
 
 
 def government_staff_list() -> QuerySet[Membership]:

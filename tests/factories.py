@@ -53,6 +53,8 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     uscc = factory.Sequence(lambda n: make_uscc("330108", f"P{n:07d}"))
     name = factory.Sequence(lambda n: f"测试算力服务有限公司{n}")
     status = Provider.Status.APPROVED
+    offers_compute = True
+    facility = Provider.Facility.DOMESTIC
 
 
 def department_for(code: str) -> Department:

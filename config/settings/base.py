@@ -171,6 +171,10 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "/media-not-served/"
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+# Key of the hash kept instead of ID numbers (shareholders). Keep it secret and
+# stable: changing it makes stored hashes incomparable with new ones.
+PII_HASH_KEY = env("DJANGO_PII_HASH_KEY", default="demo-pii-key-change-me")
 
 # E-MAIL
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -6,6 +6,7 @@ Tasks run inline except in the tests that start a real worker.
 import os
 
 from .base import *  # noqa: F403
+from .base import BASE_DIR, env
 
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
     raise RuntimeError(
@@ -14,8 +15,16 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
     )
 
 DEBUG = False
-CELERY_TASK_ALWAYS_EAGER = True
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The worker tests start a real worker with this profile: it must consume from
+# the broker (CELERY_TASK_ALWAYS_EAGER=0) and write its e-mail where the test
+# reads it (TEST_EMAIL_BACKEND, TEST_EMAIL_FILE_PATH).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+EMAIL_BACKEND = env(
+    "TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
+)
+EMAIL_FILE_PATH = env(
+    "TEST_EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "test-mail")
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

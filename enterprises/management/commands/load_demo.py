@@ -140,6 +140,8 @@ class Command(BaseCommand):
                 uscc=uscc,
                 name="浙江之江算力云服务有限公司（演示）",
                 status=Provider.Status.APPROVED,
+                offers_compute=True,
+                facility=Provider.Facility.DOMESTIC,
             )
             audit_event_record(
                 action=actions.PROVIDER_CREATED,

@@ -12,20 +12,23 @@ from accounts.roles import Role
 from accounts.tasks import send_email
 from config.exceptions import ApplicationError
 
-from . import selectors, services
-from .forms import InviteForm, StaffGrantForm
-from .models import Invitation, Membership
-from .permissions import (
-    enterprise_membership_or_404,
-    require_enterprise_owner,
-    reviewer_region_prefixes,
-)
+from .. import selectors, services
+from ..forms import InviteForm, StaffGrantForm
+from ..models import Invitation, Membership
+from ..permissions import enterprise_membership_or_404, require_enterprise_owner
 
 
-@role_required(Role.APPLICANT)
+@login_required
 def enterprise_mine(request):
+    """The user's enterprises and claims. Any signed-in user may open it: a
+    claimant is not a member until a reviewer accepts the claim."""
     memberships = selectors.enterprise_list_for_member(user=request.user)
-    return render(request, "enterprises/mine.html", {"memberships": memberships})
+    claims = request.user.enterprise_claims.select_related("enterprise").order_by(
+        "-created_at"
+    )
+    return render(
+        request, "enterprises/mine.html", {"memberships": memberships, "claims": claims}
+    )
 
 
 @role_required(Role.APPLICANT)
@@ -141,32 +144,6 @@ def invitation_accept(request, token):
             )
             return redirect("enterprises:mine")
     return render(request, "enterprises/invitation.html", {"invitation": invitation})
-
-
-@role_required(Role.PROVIDER_STAFF)
-def provider_mine(request):
-    providers = selectors.provider_list_for_member(user=request.user)
-    return render(request, "enterprises/provider_mine.html", {"providers": providers})
-
-
-@role_required(Role.REVIEWER)
-def review_home(request):
-    """A reviewer's region: the departments they serve and the enterprises inside."""
-    departments = [
-        m.department
-        for m in Membership.objects.filter(
-            user=request.user, role=Role.REVIEWER
-        ).select_related("department__region")
-    ]
-    enterprises = selectors.enterprise_list_in_regions(
-        prefixes=reviewer_region_prefixes(request.user)
-    )
-    page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "enterprises/review_home.html",
-        {"departments": departments, "page": page},
-    )
 
 
 @role_required(Role.PROGRAM_MANAGER)

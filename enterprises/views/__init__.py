@@ -1,0 +1,63 @@
+from .members import (
+    enterprise_mine,
+    invitation_accept,
+    invitation_revoke,
+    member_list,
+    member_remove,
+    staff,
+    staff_remove,
+)
+from .providers import (
+    offering_withdraw,
+    provider_apply,
+    provider_detail,
+    provider_edit,
+    provider_mine,
+)
+from .register import (
+    declaration_list,
+    document_download,
+    enterprise_claim,
+    enterprise_detail,
+    enterprise_edit,
+    reveal_phone,
+    shareholder_list,
+    shareholder_remove,
+)
+from .review import (
+    claim_detail,
+    claim_queue,
+    provider_decide,
+    provider_review_list,
+    register_list,
+    review_home,
+)
+
+__all__ = [
+    "claim_detail",
+    "claim_queue",
+    "declaration_list",
+    "document_download",
+    "enterprise_claim",
+    "enterprise_detail",
+    "enterprise_edit",
+    "enterprise_mine",
+    "invitation_accept",
+    "invitation_revoke",
+    "member_list",
+    "member_remove",
+    "offering_withdraw",
+    "provider_apply",
+    "provider_decide",
+    "provider_detail",
+    "provider_edit",
+    "provider_mine",
+    "provider_review_list",
+    "register_list",
+    "reveal_phone",
+    "review_home",
+    "shareholder_list",
+    "shareholder_remove",
+    "staff",
+    "staff_remove",
+]
