@@ -1,28 +1,60 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Enterprise, Invitation, Membership, Provider, Region
+from config.exceptions import ApplicationError
+
+from .models import (
+    Department,
+    DishonestEntity,
+    Document,
+    Enterprise,
+    EnterpriseClaim,
+    InvestmentDeclaration,
+    Invitation,
+    Membership,
+    Offering,
+    Provider,
+    Region,
+)
+from .services import dishonest_list_import
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Register records change only through the site's audited services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReadOnlyAdmin):
     list_display = ["code", "name_zh", "name_en", "level"]
     search_fields = ["code", "name_zh", "name_en"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ReadOnlyAdmin):
     list_display = ["name_zh", "region"]
     search_fields = ["name_zh", "name_en"]
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(ReadOnlyAdmin):
     list_display = ["name", "uscc", "region"]
     search_fields = ["name", "uscc"]
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(ReadOnlyAdmin):
     list_display = ["name", "uscc", "status"]
     search_fields = ["name", "uscc"]
 
@@ -50,3 +82,90 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class DishonestListUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file (UTF-8)"))
+
+
+@admin.register(DishonestEntity)
+class DishonestEntityAdmin(admin.ModelAdmin):
+    """Entries come only from imports (command or the upload page here)."""
+
+    list_display = ["uscc", "name", "listed_on", "removed_on", "authority"]
+    search_fields = ["uscc", "name"]
+    change_list_template = "admin/enterprises/dishonestentity/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="enterprises_dishonestentity_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        form = DishonestListUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = dishonest_list_import(
+                    content=upload.read(), actor=request.user, source=upload.name
+                )
+            except ApplicationError as exc:
+                for line in exc.message.splitlines():
+                    form.add_error("file", line)
+            else:
+                self.message_user(
+                    request,
+                    _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged.")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:enterprises_dishonestentity_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Upload the dishonesty list"),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/enterprises/dishonestentity/upload.html", context)
+
+
+@admin.register(EnterpriseClaim)
+class EnterpriseClaimAdmin(ReadOnlyAdmin):
+    list_display = ["enterprise", "claimant", "status", "created_at", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(InvestmentDeclaration)
+class InvestmentDeclarationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "enterprise",
+        "year",
+        "version",
+        "it_amount",
+        "ai_amount",
+        "superseded_at",
+    ]
+
+
+@admin.register(Offering)
+class OfferingAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "kind", "name", "unit", "list_price", "is_active"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "kind", "content_type", "size", "uploaded_at"]
