@@ -14,7 +14,11 @@ NAVIGATION = [
         "enterprises:register",
         {Role.REVIEWER, Role.PROGRAM_MANAGER, Role.AUDITOR},
     ),
-    (_("Providers"), "enterprises:provider-review", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
+    (
+        _("Providers"),
+        "enterprises:provider-review",
+        {Role.PROGRAM_MANAGER, Role.AUDITOR},
+    ),
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from functools import wraps
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .roles import MFA_REQUIRED_ROLES, Role
@@ -36,14 +38,17 @@ def has_role(user, *roles: str) -> bool:
 
 
 def needs_mfa_setup(user, roles) -> bool:
-    """True when the roles used need TOTP and the user has not set it up.
-
-    A user with TOTP cannot sign in without it, so having it active means the
-    session passed the second factor.
-    """
+    """True when the roles used need TOTP and the user has not set it up."""
     if not set(roles) & MFA_REQUIRED_ROLES:
         return False
     return not is_mfa_enabled(user, ["totp"])
+
+
+def session_passed_mfa(request) -> bool:
+    """True when this session's sign-in included the second factor (a TOTP
+    code at login, at re-authentication, or when TOTP was set up in it)."""
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
 
 
 def _guard(request, roles):
@@ -54,14 +59,24 @@ def _guard(request, roles):
     held = user_roles(user) & set(roles)
     if not held:
         raise PermissionDenied
-    if needs_mfa_setup(user, held):
-        messages.warning(
-            request,
-            _(
-                "Your role needs two-factor authentication. Set up an authenticator app to continue."
-            ),
-        )
-        return redirect("mfa_activate_totp")
+    if held & MFA_REQUIRED_ROLES:
+        if needs_mfa_setup(user, held):
+            messages.warning(
+                request,
+                _(
+                    "Your role needs two-factor authentication. "
+                    "Set up an authenticator app to continue."
+                ),
+            )
+            return redirect("mfa_activate_totp")
+        if not session_passed_mfa(request):
+            messages.warning(
+                request,
+                _("Confirm it is you with the code from your authenticator app."),
+            )
+            return redirect_to_login(
+                request.get_full_path(), login_url=reverse("mfa_reauthenticate")
+            )
     return None
 
 

@@ -1,5 +1,7 @@
 """Audit events for what django.contrib.auth and allauth do on their own."""
 
+# allauth exposes no public API to record an authentication step.
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_confirmed, password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth import get_user_model
@@ -67,6 +69,13 @@ def on_password_reset(sender, request, user, **kwargs):
 
 @receiver(authenticator_added)
 def on_authenticator_added(sender, request, user, authenticator, **kwargs):
+    if request is not None and authenticator.type == "totp":
+        # Setting up TOTP proved a code: count it as this session's second
+        # factor, as allauth does when the code is given at login.
+        record_authentication(request, user, "mfa", id=authenticator.pk, type="totp")
+        # allauth sends this signal on commit, which can come after the
+        # session middleware has saved the session: save it again.
+        request.session.save()
     _record(
         action=actions.USER_MFA_ACTIVATED,
         actor=user,

@@ -51,12 +51,14 @@ def profile(request):
 def set_language(request):
     """Switch the interface language; a signed-in user's choice is kept."""
     form = LanguageForm(request.POST)
-    target = request.POST.get("next") or "/"
+    form.is_valid()
+    # An unusable ``next`` (another host, too long) only means going home.
+    target = form.cleaned_data.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "/"
-    if not form.is_valid():
+    if "language" not in form.cleaned_data:
         messages.error(request, _("That language is not available."))
         return redirect(target)
     language = form.cleaned_data["language"]

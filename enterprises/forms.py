@@ -123,7 +123,11 @@ class EnterpriseProfileForm(forms.Form):
     fiscal_year = forms.IntegerField(
         label=_("Fiscal year of the figures below"), min_value=2000
     )
-    employees = forms.IntegerField(label=_("Employees at year end"), min_value=0)
+    employees = forms.IntegerField(
+        label=_("Employees at year end"),
+        min_value=0,
+        max_value=2_147_483_647,  # the column's limit: more would be a server error
+    )
     revenue = forms.DecimalField(label=_("Operating revenue (yuan)"), **MONEY_FIELD)
     total_assets = forms.DecimalField(label=_("Total assets (yuan)"), **MONEY_FIELD)
 
@@ -308,7 +312,10 @@ class OfferingForm(forms.Form):
 
 
 class ProviderDecisionForm(forms.Form):
-    to_status = forms.ChoiceField(choices=Provider.Status.choices)
+    # Back to "applied" is the provider staff's move (by correcting), not a decision.
+    to_status = forms.ChoiceField(
+        choices=[c for c in Provider.Status.choices if c[0] != Provider.Status.APPLIED]
+    )
     reason = forms.CharField(
         label=_("Reason (shown to the provider)"),
         required=False,

@@ -1,8 +1,41 @@
+import time
+
 import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from django.test import Client as DjangoClient
 
 from accounts.roles import Role
 from tests.factories import make_role_user
+
+
+class Client(DjangoClient):
+    """force_login as a finished sign-in: password, plus the TOTP code when
+    the user has TOTP (government pages check that this session passed it)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        now = time.time()
+        records = [{"method": "password", "at": now, "email": user.email}]
+        totp = Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).first()
+        if totp is not None:
+            records.append({"method": "mfa", "at": now, "id": totp.pk, "type": "totp"})
+        session = self.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+        session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +65,9 @@ def reviewer(db):
 
 @pytest.fixture
 def program_manager(db):
-    return make_role_user(Role.PROGRAM_MANAGER, region="330000", email="manager@example.com")
+    return make_role_user(
+        Role.PROGRAM_MANAGER, region="330000", email="manager@example.com"
+    )
 
 
 @pytest.fixture

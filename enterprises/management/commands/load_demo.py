@@ -2,6 +2,8 @@
 
 import base64
 import hashlib
+from datetime import date
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -14,7 +16,15 @@ from accounts.roles import MFA_REQUIRED_ROLES, Role
 from audits import actions
 from audits.services import audit_event_record
 from enterprises import services
-from enterprises.models import Department, Enterprise, Membership, Provider
+from enterprises.demo_data import load_register_demo
+from enterprises.models import (
+    Department,
+    Enterprise,
+    Membership,
+    Offering,
+    Provider,
+    Region,
+)
 from enterprises.uscc import make_uscc
 
 DEMO_PASSWORD = "Demo-Pass-2026"
@@ -65,7 +75,10 @@ class Command(BaseCommand):
                     secret = self._totp(user)
                 rows.append((role, email, str(organisation), secret))
             self._admin()
-        self._print(rows, created_departments)
+            register = load_register_demo(
+                manager=get_user_model().objects.get(email="manager@example.com")
+            )
+        self._print(rows, created_departments, register)
 
     def _user(self, email, name):
         User = get_user_model()
@@ -122,13 +135,24 @@ class Command(BaseCommand):
         uscc = make_uscc("330106", "DEM10001")
         enterprise = Enterprise.objects.filter(uscc=uscc).first()
         if enterprise is None:
-            enterprise = Enterprise.objects.create(
-                uscc=uscc, name="杭州西湖智算科技有限公司（演示）", region_id="330106"
-            )
-            audit_event_record(
-                action=actions.ENTERPRISE_CREATED,
-                target=enterprise,
-                after={"uscc": uscc, "source": "demo"},
+            # A software company in Xihu district with 45 staff and 12 million
+            # yuan revenue: the applicant of the self-check examples.
+            enterprise = services.enterprise_create(
+                uscc=uscc,
+                actor=None,
+                data={
+                    "name": "杭州西湖智算科技有限公司（演示）",
+                    "legal_representative": "王小明",
+                    "registered_address": "浙江省杭州市西湖区文三路 90 号（演示）",
+                    "region": Region.objects.get(code="330106"),
+                    "industry_code": "I65",
+                    "established_on": date(2019, 5, 20),
+                    "contact_phone": "13800001234",
+                    "fiscal_year": 2025,
+                    "employees": 45,
+                    "revenue": Decimal("12000000.00"),
+                    "total_assets": Decimal("8000000.00"),
+                },
             )
         return enterprise
 
@@ -148,15 +172,31 @@ class Command(BaseCommand):
                 target=provider,
                 after={"uscc": uscc, "status": provider.status, "source": "demo"},
             )
+            services.offering_add(
+                provider=provider,
+                actor=None,
+                data={
+                    "kind": Offering.Kind.COMPUTE,
+                    "name": "国产 GPU 算力（按卡时）",
+                    "unit": Offering.Unit.GPU_CARD_HOUR,
+                    "list_price": Decimal("9.8000"),
+                },
+            )
         return provider
 
-    def _print(self, rows, created_departments):
+    def _print(self, rows, created_departments, register):
         out = self.stdout.write
         out("")
         out(self.style.SUCCESS("Demo data is ready."))
         out(
             f"  Departments created this run: {created_departments} "
             f"(total {Department.objects.count()})"
+        )
+        created = ", ".join(f"{k} {v}" for k, v in register.items() if v)
+        out(f"  Register created this run: {created or 'nothing (already loaded)'}")
+        out(
+            f"  Register now: {Enterprise.objects.count()} enterprises, "
+            f"{Provider.objects.count()} providers"
         )
         out("")
         out("Open http://127.0.0.1:8000/ and sign in with one of these accounts")
@@ -168,6 +208,9 @@ class Command(BaseCommand):
                 out(f"  {'':<32} TOTP secret {secret}")
                 out(f"  {'':<32} current code: python manage.py demo_totp {email}")
         out(f"  {'Django admin (superuser only)':<32} {ADMIN_EMAIL:<32} /admin/")
+        out("")
+        out("More demo accounts (same password): demo.owner1..10@example.com own")
+        out("enterprises; demo.provider1..8@example.com are provider staff.")
         out("")
         out("Government roles need the second factor: add the TOTP secret to an")
         out("authenticator app, or print the current code with the command shown.")
