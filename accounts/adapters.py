@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+from django.utils import translation
 
 from audits import actions
 from audits.services import audit_event_record
@@ -10,6 +14,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     @transaction.atomic
     def save_user(self, request, user, form, commit=True):
+        # Keep the language the visitor was using when signing up.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language in dict(settings.LANGUAGES):
+            user.language = language
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             audit_event_record(
@@ -23,7 +31,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         from .tasks import send_email
 
-        msg = self.render_mail(template_prefix, email, context)
+        request = allauth_context.request
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+        }
+        ctx.update(context)
+        msg = self.render_mail(template_prefix, email, ctx)
         html = None
         for content, mimetype in getattr(msg, "alternatives", []):
             if mimetype == "text/html":

@@ -38,6 +38,9 @@ PROVIDER_STATUS_CHANGED = "provider.status_changed"
 PROVIDER_UPDATED = "provider.updated"
 OFFERING_ADDED = "offering.added"
 OFFERING_WITHDRAWN = "offering.withdrawn"
+PROGRAM_CREATED = "program.created"
+PROGRAM_VERSION_CREATED = "program.version_created"
+PROGRAM_STATUS_CHANGED = "program.status_changed"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -76,6 +79,9 @@ LABELS = {
     PROVIDER_UPDATED: _("Provider profile updated"),
     OFFERING_ADDED: _("Offering added"),
     OFFERING_WITHDRAWN: _("Offering withdrawn"),
+    PROGRAM_CREATED: _("Program created"),
+    PROGRAM_VERSION_CREATED: _("Program parameters changed (new version)"),
+    PROGRAM_STATUS_CHANGED: _("Program status changed"),
 }
 
 

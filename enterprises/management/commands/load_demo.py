@@ -26,6 +26,7 @@ from enterprises.models import (
     Region,
 )
 from enterprises.uscc import make_uscc
+from vouchers.demo_data import load_demo_programs
 
 DEMO_PASSWORD = "Demo-Pass-2026"
 
@@ -75,9 +76,9 @@ class Command(BaseCommand):
                     secret = self._totp(user)
                 rows.append((role, email, str(organisation), secret))
             self._admin()
-            register = load_register_demo(
-                manager=get_user_model().objects.get(email="manager@example.com")
-            )
+            manager = get_user_model().objects.get(email="manager@example.com")
+            register = load_register_demo(manager=manager)
+            register["programs"] = load_demo_programs(actor=manager)
         self._print(rows, created_departments, register)
 
     def _user(self, email, name):

@@ -1,0 +1,63 @@
+"""Stored decisions: record one with everything that produced it, and
+re-explain it later with the same facts and the same program version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from ..models import EligibilityDecision, ProgramVersion
+from ..selectors import program_context
+from .engine import Decision, ProgramContext, evaluate
+from .facts import Facts
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    ctx: ProgramContext,
+    version: ProgramVersion,
+    facts: Facts,
+    decision: Decision,
+    subject_type: str,
+    subject_id: str,
+) -> EligibilityDecision:
+    return EligibilityDecision.objects.create(
+        program_version=version,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        facts=facts.to_json(),
+        result=decision.to_json(),
+        eligible=decision.eligible,
+        needs_review=decision.needs_review,
+        rate=decision.rate,
+        subsidy=decision.subsidy,
+        budget_remaining=ctx.budget_remaining,
+        engine_version=decision.engine_version,
+    )
+
+
+@dataclass(frozen=True)
+class Reexplanation:
+    stored: dict
+    again: Decision
+
+    @property
+    def matches(self) -> bool:
+        again = self.again.to_json()
+        keys = ("eligible", "needs_review", "rate", "subsidy", "rules", "steps")
+        return all(self.stored.get(k) == again.get(k) for k in keys)
+
+
+def decision_reexplain(record: EligibilityDecision) -> Reexplanation:
+    """Run the rules again with the stored facts, the version the decision
+    used, and the budget that was free then: the result must be the same."""
+    version = record.program_version
+    ctx = program_context(version.program, version=version)
+    ctx = ProgramContext(
+        **{**ctx.__dict__, "budget_remaining": record.budget_remaining}
+    )
+    return Reexplanation(
+        stored=record.result, again=evaluate(ctx, Facts.from_json(record.facts))
+    )
