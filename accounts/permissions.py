@@ -80,6 +80,25 @@ def _guard(request, roles):
     return None
 
 
+def signed_in(view):
+    """Any signed-in user may use the view (objects are scoped inside it);
+    one who holds a government role must also have passed TOTP, because that
+    role widens what the view shows."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        government = user_roles(request.user) & MFA_REQUIRED_ROLES
+        if government:
+            response = _guard(request, government)
+            if response is not None:
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def role_required(*roles: str):
     """Decorate a function view: only these roles may use it."""
 

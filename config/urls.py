@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,6 +13,8 @@ def _superuser_only(request):
 
 # Django admin is for superusers only; roles work through the site's own pages.
 admin.site.has_permission = _superuser_only
+# Signing in happens only through allauth (TOTP, rate limits, login audit).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

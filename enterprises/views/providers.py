@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import role_required, user_roles
+from accounts.permissions import role_required, signed_in, user_roles
 from accounts.roles import Role
 from audits.models import AuditEvent
 from config.exceptions import ApplicationError
@@ -60,7 +60,7 @@ def provider_apply(request):
     )
 
 
-@login_required
+@signed_in
 def provider_detail(request, pk):
     provider = provider_for_reader_or_404(request.user, pk)
     roles = user_roles(request.user)

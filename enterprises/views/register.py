@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import role_required, user_roles
+from accounts.permissions import role_required, signed_in, user_roles
 from accounts.roles import Role
 from config.exceptions import ApplicationError
 
@@ -106,7 +106,7 @@ def _size_explanation(enterprise: Enterprise):
     return {"basis": basis, "group": group, "steps": basis.get("steps", [])}
 
 
-@login_required
+@signed_in
 def enterprise_detail(request, pk):
     enterprise = enterprise_for_reader_or_404(request.user, pk)
     is_member = is_enterprise_member(request.user, enterprise)
@@ -178,7 +178,7 @@ def enterprise_edit(request, pk):
     )
 
 
-@login_required
+@signed_in
 def declaration_list(request, pk):
     """Investment declarations by year, with history; members declare and correct."""
     enterprise = enterprise_for_reader_or_404(request.user, pk)
@@ -187,7 +187,8 @@ def declaration_list(request, pk):
     if is_member:
         initial = {}
         year = request.GET.get("year", "")
-        if year.isdigit():
+        # isdigit() alone lets "²" and over-long numbers through to int().
+        if year.isascii() and year.isdigit() and len(year) <= 4:
             current = (
                 selectors.declarations_current(enterprise=enterprise)
                 .filter(year=int(year))
@@ -280,8 +281,8 @@ def shareholder_remove(request, pk, shareholder_pk):
     return redirect("enterprises:shareholders", pk=enterprise.pk)
 
 
-@login_required
 @require_POST
+@signed_in
 def reveal_phone(request, pk):
     """Show the full contact phone once, and record who saw it."""
     enterprise = enterprise_for_reader_or_404(request.user, pk)
@@ -298,7 +299,7 @@ def reveal_phone(request, pk):
     return redirect("enterprises:detail", pk=enterprise.pk)
 
 
-@login_required
+@signed_in
 def document_download(request, pk):
     document = document_for_user_or_404(request.user, pk)
     response = FileResponse(

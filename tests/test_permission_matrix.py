@@ -1,0 +1,1105 @@
+"""The permission matrix: every URL of the project, every kind of user.
+
+Each URL name has an entry in ``EXPECTED`` that says how to build its
+arguments and what each actor gets on GET (and, for views that write or have
+a guard of their own on POST, on POST). The expectations are written from the
+guards the views declare (``accounts.permissions``, ``enterprises.permissions``,
+``login_required``, allauth's own decorators, ``admin.site.has_permission``)
+and from the platform's rules, not recorded from the running code:
+
+* anonymous users are sent to the login page (``next`` kept);
+* signed-in users without the role get 403;
+* government roles (reviewer, program manager, auditor) give nothing until
+  the second factor: without TOTP the user is sent to set it up, with TOTP
+  but a session that did not pass the code, to give it;
+* objects of another organisation answer 404;
+* Django admin is for superusers only.
+
+A URL added to the project without an entry here fails
+``test_every_url_has_a_matrix_entry``; an entry left behind when a URL goes
+fails ``test_matrix_has_no_stale_entries``. Known bugs are listed in
+``KNOWN_BUGS``: those cases are strict xfails, so they turn into failures
+(XPASS) once the bug is fixed and the entry must be removed.
+
+The world (users, enterprises, providers, claims, files, and one signed-in
+session per actor made with the suite's ``Client.force_login``) is built once
+for the module inside a transaction that is rolled back at the end; each test
+runs in its own savepoint (pytest-django's ``db``), so the writes of the POST
+checks (and logging out) never reach the next test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django.conf import settings
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
+from django.urls import (
+    Resolver404,
+    URLPattern,
+    URLResolver,
+    get_resolver,
+    resolve,
+    reverse,
+)
+from django.utils import timezone
+
+from accounts.roles import MFA_REQUIRED_ROLES, Role
+from audits import actions
+from audits.models import AuditEvent
+from enterprises import services
+from enterprises.models import (
+    Document,
+    Enterprise,
+    EnterpriseClaim,
+    InvestmentDeclaration,
+    Invitation,
+    Membership,
+    Offering,
+    Provider,
+    Region,
+    Shareholder,
+)
+from tests.conftest import Client
+from tests.factories import (
+    EnterpriseFactory,
+    ProviderFactory,
+    UserFactory,
+    department_for,
+    make_role_user,
+    membership,
+)
+
+pytestmark = pytest.mark.django_db
+
+# ---------------------------------------------------------------------------
+# Actors
+# ---------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Actor:
+    roles: frozenset[str] = frozenset()
+    totp: bool = False  # has a TOTP authenticator
+    # The session's sign-in included the TOTP code (always, for users who have
+    # TOTP, except the one actor signed in with the password only).
+    mfa_session: bool = True
+
+
+def _actor(*roles: str, totp: bool = False, mfa_session: bool = True) -> Actor:
+    return Actor(frozenset(roles), totp, mfa_session)
+
+
+ACTOR_PROFILES: dict[str, Actor] = {
+    ANONYMOUS: _actor(),
+    # Owner of an enterprise in Xihu (330106).
+    "applicant": _actor(Role.APPLICANT),
+    # Non-owner member of the same enterprise: may look, may not manage members.
+    "colleague": _actor(Role.APPLICANT),
+    # Owner of another enterprise (Ningbo): the IDOR check for enterprise objects.
+    "other_applicant": _actor(Role.APPLICANT),
+    "provider_staff": _actor(Role.PROVIDER_STAFF),
+    # Staff of another provider: the IDOR check for provider objects.
+    "other_provider_staff": _actor(Role.PROVIDER_STAFF),
+    # Xihu reviewer, with TOTP.
+    "reviewer": _actor(Role.REVIEWER, totp=True),
+    # Reviewer of another region (Ningbo): the IDOR check for regional objects.
+    "other_reviewer": _actor(Role.REVIEWER, totp=True),
+    # Xihu reviewer without TOTP: sent to set it up.
+    "reviewer_without_mfa": _actor(Role.REVIEWER),
+    # Xihu reviewer with TOTP whose session passed the password only: sent to
+    # give the code.
+    "reviewer_password_only": _actor(Role.REVIEWER, totp=True, mfa_session=False),
+    "program_manager": _actor(Role.PROGRAM_MANAGER, totp=True),
+    "program_manager_without_mfa": _actor(Role.PROGRAM_MANAGER),
+    "auditor": _actor(Role.AUDITOR, totp=True),
+    "auditor_without_mfa": _actor(Role.AUDITOR),
+    # No membership at all: Django admin only.
+    "superuser": _actor(),
+}
+ACTORS = tuple(ACTOR_PROFILES)
+SIGNED_IN = tuple(a for a in ACTORS if a != ANONYMOUS)
+WITH_TOTP = frozenset(a for a, p in ACTOR_PROFILES.items() if p.totp)
+# Government users whose role gives nothing yet: no TOTP, or not in this session.
+GOVERNMENT_WITHOUT_MFA = frozenset(
+    a
+    for a, p in ACTOR_PROFILES.items()
+    if p.roles & MFA_REQUIRED_ROLES and not (p.totp and p.mfa_session)
+)
+
+
+# ---------------------------------------------------------------------------
+# Expected answers
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Go:
+    """An expected response: a status and, for redirects, where to."""
+
+    status: int
+    to: str | None = None  # URL name the Location's path must be
+    next: bool = False  # the Location carries ?next=<the requested path>
+
+    def __repr__(self) -> str:
+        if self.to:
+            return f"{self.status}->{self.to}{'?next' if self.next else ''}"
+        return str(self.status)
+
+    @property
+    def options(self) -> tuple[Go, ...]:
+        return (self,)
+
+
+@dataclass(frozen=True)
+class Either:
+    """Any one of these answers is right (used where the rule allows more than
+    one way of refusing)."""
+
+    options: tuple[Go, ...]
+
+    def __repr__(self) -> str:
+        return " or ".join(repr(o) for o in self.options)
+
+
+Expect = Go | Either
+
+OK = Go(200)
+FORBIDDEN = Go(403)
+NOT_FOUND = Go(404)
+NOT_ALLOWED = Go(405)
+LOGIN = Go(302, "account_login", next=True)
+MFA_SETUP = Go(302, "mfa_activate_totp")
+ADMIN_LOGIN = Go(302, "admin:login", next=True)
+HOME = Go(302, "home")
+REAUTHENTICATE = Go(302, "account_reauthenticate")
+MFA_REAUTH = Go(302, "mfa_reauthenticate", next=True)
+
+
+def to(name: str) -> Go:
+    return Go(302, name)
+
+
+Answers = dict[str, Expect]
+
+
+def everyone(answer: Expect) -> Answers:
+    return dict.fromkeys(ACTORS, answer)
+
+
+def signed_in(answer: Expect, *, anonymous: Expect = LOGIN) -> Answers:
+    """``login_required`` (or alike): anonymous to login, everyone else ``answer``."""
+    return {ANONYMOUS: anonymous, **dict.fromkeys(SIGNED_IN, answer)}
+
+
+def _check_actors(actors) -> None:
+    unknown = set(actors) - set(ACTORS)
+    assert not unknown, f"unknown actors: {unknown}"
+
+
+def _second_factor_missing(actor: str) -> Go:
+    """What the guard does with a government role whose second factor is
+    missing: set TOTP up, or give the code for this session."""
+    return MFA_REAUTH if ACTOR_PROFILES[actor].totp else MFA_SETUP
+
+
+def role_page(*roles: str, ok: Expect = OK, **overrides: Expect) -> Answers:
+    """``role_required(*roles)``: login, 403 without the role, the second
+    factor for government roles without it, else ``ok``. ``overrides`` are
+    object-level answers (another organisation's object: 404; not the owner:
+    403)."""
+    _check_actors(overrides)
+    answers: Answers = {}
+    for actor, profile in ACTOR_PROFILES.items():
+        used = profile.roles & set(roles)
+        if actor == ANONYMOUS:
+            answers[actor] = LOGIN
+        elif not used:
+            answers[actor] = FORBIDDEN
+        elif used & MFA_REQUIRED_ROLES and actor in GOVERNMENT_WITHOUT_MFA:
+            answers[actor] = _second_factor_missing(actor)
+        else:
+            answers[actor] = ok
+    return answers | overrides
+
+
+def object_page(readers: set[str], *, ok: Expect = OK, write: bool = False) -> Answers:
+    """``login_required`` + an object check (``..._or_404``): the readers get
+    ``ok``, every other signed-in user 404. A government role without its
+    second factor gives nothing: the user is sent to give it, or the object
+    is as unknown as to a stranger (or, for a write, refused)."""
+    _check_actors(readers)
+    answers: Answers = {ANONYMOUS: LOGIN}
+    for actor in SIGNED_IN:
+        if actor in GOVERNMENT_WITHOUT_MFA:
+            refusals = (_second_factor_missing(actor), NOT_FOUND)
+            answers[actor] = Either((*refusals, FORBIDDEN) if write else refusals)
+        else:
+            answers[actor] = ok if actor in readers else NOT_FOUND
+    return answers
+
+
+def with_totp(yes: Expect, no: Expect) -> Answers:
+    """Signed-in users with TOTP get ``yes``, the others ``no``."""
+    return {
+        ANONYMOUS: LOGIN,
+        **{a: (yes if a in WITH_TOTP else no) for a in SIGNED_IN},
+    }
+
+
+def superuser_only() -> Answers:
+    return everyone(ADMIN_LOGIN) | {"superuser": OK}
+
+
+# Who may read what (object scoping).
+MEMBERS = {"applicant", "colleague"}  # of the applicant's enterprise
+GOV_READERS_XIHU = {"reviewer", "program_manager", "auditor"}  # region / province
+ENTERPRISE_READERS = MEMBERS | GOV_READERS_XIHU
+PROVIDER_READERS = {"provider_staff", "reviewer", "other_reviewer"} | {
+    "program_manager",
+    "auditor",
+}
+
+
+# ---------------------------------------------------------------------------
+# The world
+# ---------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n% permission matrix\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _pdf(name: str = "licence.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    enterprise: Enterprise  # the applicant's (Xihu)
+    other_enterprise: Enterprise  # the other applicant's (Ningbo)
+    colleague_membership: Membership
+    invitation: Invitation  # open, in the applicant's enterprise
+    invitation_token: str
+    other_invitation: Invitation  # open, in the other enterprise
+    shareholder: Shareholder  # of the applicant's enterprise
+    document: Document  # the applicant's enterprise's licence, by the applicant
+    claim: EnterpriseClaim  # pending, on an unowned Xihu enterprise
+    provider: Provider  # provider_staff's, status "applied" (editable)
+    offering: Offering  # of ``provider``
+    other_provider: Provider
+    staff_membership: Membership  # a department role a manager may remove
+    grantee: Any  # an account without roles, for the staff grant form
+    sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
+
+
+def _build_world() -> World:
+    users: dict[str, Any] = {}
+    xihu = Region.objects.get(code="330106")
+
+    users["applicant"] = make_role_user(Role.APPLICANT, email="applicant@example.com")
+    enterprise = users["applicant"].memberships.get().enterprise
+    users["colleague"] = UserFactory(email="colleague@example.com")
+    colleague_membership = membership(users["colleague"], Role.APPLICANT, enterprise)
+    users["other_applicant"] = make_role_user(
+        Role.APPLICANT, region="330203", email="other@example.com"
+    )
+    other_enterprise = users["other_applicant"].memberships.get().enterprise
+    Enterprise.objects.filter(pk__in=[enterprise.pk, other_enterprise.pk]).update(
+        contact_phone="13800138000"
+    )
+
+    provider = ProviderFactory(
+        status=Provider.Status.APPLIED, offers_compute=True, facility="domestic"
+    )
+    other_provider = ProviderFactory(offers_model=True)
+    for actor, org in [
+        ("provider_staff", provider),
+        ("other_provider_staff", other_provider),
+    ]:
+        users[actor] = UserFactory(email=f"{actor}@example.com")
+        membership(users[actor], Role.PROVIDER_STAFF, org)
+    offering = Offering.objects.create(
+        provider=provider,
+        kind=Offering.Kind.COMPUTE,
+        name="A100 卡时",
+        unit=Offering.Unit.GPU_CARD_HOUR,
+        list_price=Decimal("12.5"),
+    )
+
+    for actor, role, region in [
+        ("reviewer", Role.REVIEWER, "330106"),
+        ("program_manager", Role.PROGRAM_MANAGER, "330000"),
+        ("auditor", Role.AUDITOR, "330000"),
+    ]:
+        users[actor] = make_role_user(role, region=region, email=f"{actor}@example.com")
+        users[f"{actor}_without_mfa"] = make_role_user(
+            role, region=region, mfa=False, email=f"{actor}-no-mfa@example.com"
+        )
+    users["reviewer_password_only"] = make_role_user(
+        Role.REVIEWER, region="330106", email="reviewer-password-only@example.com"
+    )
+    users["other_reviewer"] = make_role_user(
+        Role.REVIEWER, region="330203", email="other-reviewer@example.com"
+    )
+    users["superuser"] = UserFactory(
+        email="admin@example.com", is_superuser=True, is_staff=True
+    )
+    assert set(users) == set(SIGNED_IN)
+
+    invitation, token = services.invitation_create(
+        enterprise=enterprise,
+        email="invitee@example.com",
+        invited_by=users["applicant"],
+    )
+    other_invitation, _ = services.invitation_create(
+        enterprise=other_enterprise,
+        email="someone@example.com",
+        invited_by=users["other_applicant"],
+    )
+    shareholder = Shareholder.objects.create(enterprise=enterprise, name="股东甲")
+    document = services.document_store(
+        upload=_pdf(),
+        kind=Document.Kind.BUSINESS_LICENCE,
+        uploaded_by=users["applicant"],
+        enterprise=enterprise,
+    )
+    claim = services.enterprise_claim(
+        user=UserFactory(email="claimant@example.com"),
+        uscc=EnterpriseFactory(region=xihu).uscc,
+        licence_upload=_pdf(),
+    )
+    staff_membership = membership(
+        UserFactory(email="staff-target@example.com"),
+        Role.REVIEWER,
+        department_for("330102"),
+    )
+    return World(
+        users=users,
+        enterprise=enterprise,
+        other_enterprise=other_enterprise,
+        colleague_membership=colleague_membership,
+        invitation=invitation,
+        invitation_token=token,
+        other_invitation=other_invitation,
+        shareholder=shareholder,
+        document=document,
+        claim=claim,
+        provider=provider,
+        offering=offering,
+        other_provider=other_provider,
+        staff_membership=staff_membership,
+        grantee=UserFactory(email="grantee@example.com"),
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """Built once; rolled back when the module is done. Uploaded files go to a
+    temporary MEDIA_ROOT."""
+    media = tmp_path_factory.mktemp("permission-matrix-media")
+    with (
+        override_settings(MEDIA_ROOT=str(media)),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        world = _build_world()
+        for actor, user in world.users.items():
+            world.sessions[actor] = _sign_in(user, ACTOR_PROFILES[actor])
+        yield world
+        transaction.set_rollback(True)
+
+
+def _sign_in(user, profile: Actor) -> str:
+    """A finished sign-in, made once per actor and reused by every test (the
+    suite's ``Client.force_login``: password, plus the TOTP code for users who
+    have it); returns the session key."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    if not profile.mfa_session:
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            r
+            for r in session[AUTHENTICATION_METHODS_SESSION_KEY]
+            if r["method"] != "mfa"
+        ]
+        session.save()
+    return session.session_key
+
+
+# ---------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------
+
+Kwargs = Callable[[World], dict]
+Effect = Callable[[World, Any], bool]
+
+
+def no_kwargs(world: World) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Post:
+    """A POST check: expected answers, the form data, and the write itself.
+
+    ``done(world, client)`` tells whether the write happened; it must happen
+    for the ``writers`` and must not for anyone else.
+    """
+
+    answers: Answers
+    data: Callable[[World], dict] = lambda w: {}
+    done: Effect | None = None
+    writers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Spec:
+    get: Answers
+    kwargs: Kwargs = no_kwargs
+    post: Post | None = None
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """Every pattern under ``namespace`` is covered by one group, checked
+    through a few representative names (entries of EXPECTED)."""
+
+    namespace: str
+    representatives: tuple[str, ...]
+    reason: str
+
+
+def _exists(model, **filters) -> Callable[[World, Any], bool]:
+    return lambda w, client: model.objects.filter(**filters).exists()
+
+
+def _member_gone(w: World, client) -> bool:
+    return not Membership.objects.filter(pk=w.colleague_membership.pk).exists()
+
+
+def _invitation_revoked(w: World, client) -> bool:
+    return Invitation.objects.get(pk=w.invitation.pk).revoked_at is not None
+
+
+def _invitation_accepted(w: World, client) -> bool:
+    return Invitation.objects.get(pk=w.invitation.pk).accepted_at is not None
+
+
+def _staff_granted(w: World, client) -> bool:
+    return Membership.objects.filter(user=w.grantee).exists()
+
+
+def _staff_gone(w: World, client) -> bool:
+    return not Membership.objects.filter(pk=w.staff_membership.pk).exists()
+
+
+def _signed_out(w: World, client) -> bool:
+    return AuditEvent.objects.filter(action=actions.USER_LOGGED_OUT).exists()
+
+
+def _shareholder_gone(w: World, client) -> bool:
+    return not Shareholder.objects.filter(pk=w.shareholder.pk).exists()
+
+
+def _phone_revealed(w: World, client) -> bool:
+    return AuditEvent.objects.filter(
+        action=actions.SENSITIVE_VALUE_REVEALED, object_id=str(w.enterprise.pk)
+    ).exists()
+
+
+def _provider_approved(w: World, client) -> bool:
+    return Provider.objects.get(pk=w.provider.pk).status == Provider.Status.APPROVED
+
+
+def _offering_withdrawn(w: World, client) -> bool:
+    return not Offering.objects.get(pk=w.offering.pk).is_active
+
+
+def _claim_decided(w: World, client) -> bool:
+    return (
+        EnterpriseClaim.objects.get(pk=w.claim.pk).status
+        != EnterpriseClaim.Status.PENDING
+    )
+
+
+def _enterprise(w: World) -> dict:
+    return {"pk": w.enterprise.pk}
+
+
+def _provider(w: World) -> dict:
+    return {"pk": w.provider.pk}
+
+
+# The enterprise owner's writes: another enterprise's owner gets 404 (IDOR), a
+# colleague who is not the owner gets 403.
+OWNER_ONLY_POST = role_page(
+    Role.APPLICANT,
+    ok=to("enterprises:member-list"),
+    other_applicant=NOT_FOUND,
+    colleague=FORBIDDEN,
+)
+# Any member's writes on the enterprise (profile, shareholders).
+MEMBER_PAGE = role_page(Role.APPLICANT, other_applicant=NOT_FOUND)
+# Staff of this provider only; another provider's staff: 404.
+PROVIDER_STAFF_PAGE = role_page(Role.PROVIDER_STAFF, other_provider_staff=NOT_FOUND)
+# The Xihu claim: Xihu reviewers; a Ningbo reviewer does not know it.
+CLAIM_PAGE = role_page(Role.REVIEWER, other_reviewer=NOT_FOUND)
+
+EXPECTED: dict[str, Spec] = {
+    # --- site ---------------------------------------------------------------
+    "home": Spec(everyone(OK)),
+    "healthz": Spec(everyone(OK)),
+    # --- allauth: account ---------------------------------------------------
+    # Signed-in users opening login or sign-up are sent home.
+    "account_login": Spec(signed_in(HOME, anonymous=OK)),
+    "account_signup": Spec(signed_in(HOME, anonymous=OK)),
+    "account_logout": Spec(
+        signed_in(OK, anonymous=HOME),  # GET asks to confirm
+        post=Post(everyone(HOME), done=_signed_out, writers=frozenset(SIGNED_IN)),
+    ),
+    "account_inactive": Spec(everyone(OK)),
+    "account_reauthenticate": Spec(signed_in(OK)),
+    "account_request_reauthentication_code": Spec(signed_in(OK)),
+    # No code was requested: back to the request form.
+    "account_confirm_reauthentication_code": Spec(
+        signed_in(to("account_request_reauthentication_code"))
+    ),
+    "account_email": Spec(signed_in(OK)),
+    "account_email_verification_sent": Spec(everyone(OK)),
+    "account_change_password": Spec(signed_in(OK)),
+    # Every account has a password: set-password sends to change-password.
+    "account_set_password": Spec(signed_in(to("account_change_password"))),
+    "account_reset_password": Spec(everyone(OK)),
+    "account_reset_password_done": Spec(everyone(OK)),
+    "account_reset_password_from_key_done": Spec(everyone(OK)),
+    # A bad key renders allauth's "bad token" page.
+    "account_reset_password_from_key": Spec(
+        everyone(OK), kwargs=lambda w: {"uidb36": "2s", "key": "bad-0123456789abcdef"}
+    ),
+    "account_confirm_email": Spec(
+        everyone(OK), kwargs=lambda w: {"key": "MQ:1tFake:not-a-real-key"}
+    ),
+    # No login by code is pending: back to login (anonymous) or home.
+    "account_confirm_login_code": Spec(signed_in(HOME, anonymous=to("account_login"))),
+    # --- allauth: MFA -------------------------------------------------------
+    "mfa_index": Spec(signed_in(OK)),
+    # No login waiting for its second factor.
+    "mfa_authenticate": Spec(signed_in(HOME, anonymous=to("account_login"))),
+    "mfa_reauthenticate": Spec(with_totp(OK, REAUTHENTICATE)),
+    # Signing in is not re-authenticating: allauth asks for it first.
+    "mfa_activate_totp": Spec(signed_in(REAUTHENTICATE)),
+    "mfa_deactivate_totp": Spec(with_totp(REAUTHENTICATE, NOT_FOUND)),
+    "mfa_generate_recovery_codes": Spec(signed_in(REAUTHENTICATE)),
+    # Nobody in the world has generated recovery codes.
+    "mfa_view_recovery_codes": Spec(signed_in(NOT_FOUND)),
+    "mfa_download_recovery_codes": Spec(signed_in(NOT_FOUND)),
+    # --- accounts -----------------------------------------------------------
+    "accounts:profile": Spec(signed_in(OK)),
+    "accounts:language": Spec(
+        everyone(NOT_ALLOWED),
+        # Open to all; an off-site ``next`` is replaced by the home page.
+        post=Post(
+            everyone(HOME),
+            data=lambda w: {"language": "en", "next": "https://evil.example.com/"},
+        ),
+    ),
+    # --- enterprises: applicants --------------------------------------------
+    # Any signed-in user: a claimant is not a member until the claim is accepted.
+    "enterprises:mine": Spec(signed_in(OK)),
+    "enterprises:claim": Spec(signed_in(OK)),
+    "enterprises:detail": Spec(object_page(ENTERPRISE_READERS), kwargs=_enterprise),
+    "enterprises:edit": Spec(MEMBER_PAGE, kwargs=_enterprise),
+    "enterprises:declarations": Spec(
+        object_page(ENTERPRISE_READERS),
+        kwargs=_enterprise,
+        # Readers read; only members declare (others who may read: 403).
+        post=Post(
+            object_page(
+                ENTERPRISE_READERS,
+                ok=FORBIDDEN,
+                write=True,
+            )
+            | dict.fromkeys(MEMBERS, to("enterprises:declarations")),
+            data=lambda w: {
+                "year": timezone.localdate().year - 1,
+                "it_amount": "1000.00",
+                "ai_amount": "100.00",
+            },
+            done=_exists(InvestmentDeclaration),
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    "enterprises:shareholders": Spec(
+        MEMBER_PAGE,
+        kwargs=_enterprise,
+        post=Post(
+            role_page(
+                Role.APPLICANT,
+                ok=to("enterprises:shareholders"),
+                other_applicant=NOT_FOUND,
+            ),
+            data=lambda w: {"name": "股东乙"},
+            done=_exists(Shareholder, name="股东乙"),
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    "enterprises:shareholder-remove": Spec(
+        # require_POST sits inside the role guard.
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"pk": w.enterprise.pk, "shareholder_pk": w.shareholder.pk},
+        post=Post(
+            role_page(
+                Role.APPLICANT,
+                ok=to("enterprises:shareholders"),
+                other_applicant=NOT_FOUND,
+            ),
+            done=_shareholder_gone,
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    # login_required, then require_POST, then the reader check.
+    "enterprises:reveal-phone": Spec(
+        everyone(NOT_ALLOWED),
+        kwargs=_enterprise,
+        post=Post(
+            object_page(
+                ENTERPRISE_READERS,
+                ok=to("enterprises:detail"),
+                write=True,
+            ),
+            done=_phone_revealed,
+            writers=frozenset(ENTERPRISE_READERS),
+        ),
+    ),
+    # The applicant's licence: its uploader, colleagues, readers of the region.
+    "enterprises:document": Spec(
+        object_page(ENTERPRISE_READERS), kwargs=lambda w: {"pk": w.document.pk}
+    ),
+    "enterprises:member-list": Spec(
+        role_page(Role.APPLICANT, other_applicant=NOT_FOUND),
+        kwargs=_enterprise,
+        # POST invites a colleague: the owner only.
+        post=Post(
+            OWNER_ONLY_POST,
+            data=lambda w: {"email": "newcomer@example.com"},
+            done=_exists(Invitation, email="newcomer@example.com"),
+            writers=frozenset({"applicant"}),
+        ),
+    ),
+    "enterprises:member-remove": Spec(
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=lambda w: {
+            "pk": w.enterprise.pk,
+            "membership_pk": w.colleague_membership.pk,
+        },
+        post=Post(OWNER_ONLY_POST, done=_member_gone, writers=frozenset({"applicant"})),
+    ),
+    "enterprises:invitation-revoke": Spec(
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"pk": w.enterprise.pk, "invitation_pk": w.invitation.pk},
+        post=Post(
+            OWNER_ONLY_POST, done=_invitation_revoked, writers=frozenset({"applicant"})
+        ),
+    ),
+    # Any signed-in user may open the link; only the addressee (nobody here)
+    # can accept, the others see the page again with an error.
+    "enterprises:invitation-accept": Spec(
+        signed_in(OK),
+        kwargs=lambda w: {"token": w.invitation_token},
+        post=Post(signed_in(OK), done=_invitation_accepted),
+    ),
+    # --- enterprises: providers ---------------------------------------------
+    # Staff of exactly one provider are sent on to its page.
+    "enterprises:provider-mine": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=to("enterprises:provider-detail"))
+    ),
+    # Any signed-in user may onboard their company as a provider.
+    "enterprises:provider-apply": Spec(signed_in(OK)),
+    "enterprises:provider-review": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    # Its staff and every government reader; POST adds an offering (staff only).
+    "enterprises:provider-detail": Spec(
+        object_page(PROVIDER_READERS),
+        kwargs=_provider,
+        post=Post(
+            object_page(
+                PROVIDER_READERS,
+                ok=FORBIDDEN,
+                write=True,
+            )
+            | {"provider_staff": to("enterprises:provider-detail")},
+            data=lambda w: {
+                "kind": "compute",
+                "name": "H800 卡时",
+                "unit": "gpu_card_hour",
+                "list_price": "20",
+            },
+            done=_exists(Offering, name="H800 卡时"),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "enterprises:provider-edit": Spec(PROVIDER_STAFF_PAGE, kwargs=_provider),
+    "enterprises:provider-decide": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_provider,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("enterprises:provider-detail")),
+            data=lambda w: {"to_status": Provider.Status.APPROVED.value},
+            done=_provider_approved,
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
+    "enterprises:offering-withdraw": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"pk": w.provider.pk, "offering_pk": w.offering.pk},
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("enterprises:provider-detail"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            done=_offering_withdrawn,
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    # --- enterprises: government --------------------------------------------
+    "enterprises:review-home": Spec(role_page(Role.REVIEWER)),
+    "enterprises:register": Spec(
+        role_page(Role.REVIEWER, Role.PROGRAM_MANAGER, Role.AUDITOR)
+    ),
+    "enterprises:claim-queue": Spec(role_page(Role.REVIEWER)),
+    "enterprises:claim-detail": Spec(
+        CLAIM_PAGE,
+        kwargs=lambda w: {"pk": w.claim.pk},
+        post=Post(
+            role_page(
+                Role.REVIEWER,
+                ok=to("enterprises:claim-queue"),
+                other_reviewer=NOT_FOUND,
+            ),
+            data=lambda w: {"decision": "reject", "reason": "执照与企业不符"},
+            done=_claim_decided,
+            writers=frozenset({"reviewer"}),
+        ),
+    ),
+    "enterprises:staff": Spec(
+        role_page(Role.PROGRAM_MANAGER),
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("enterprises:staff")),
+            data=lambda w: {
+                "email": w.grantee.email,
+                "department": w.staff_membership.department_id,
+                "role": Role.AUDITOR.value,
+            },
+            done=_staff_granted,
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
+    "enterprises:staff-remove": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"pk": w.staff_membership.pk},
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("enterprises:staff")),
+            done=_staff_gone,
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
+    # --- audits -------------------------------------------------------------
+    "audits:event-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    # --- admin (group "admin": representatives) ------------------------------
+    "admin:index": Spec(superuser_only()),
+    "admin:accounts_user_changelist": Spec(superuser_only()),
+    "admin:enterprises_enterprise_change": Spec(
+        superuser_only(), kwargs=lambda w: {"object_id": w.enterprise.pk}
+    ),
+    # Django's admin login goes through allauth (secure_admin_login): the
+    # anonymous are sent to the site's login, signed-in non-staff refused, a
+    # superuser sent on to the index.
+    "admin:login": Spec(
+        everyone(FORBIDDEN) | {ANONYMOUS: LOGIN, "superuser": to("admin:index")}
+    ),
+}
+
+GROUP_RULES = (
+    GroupRule(
+        namespace="admin",
+        representatives=(
+            "admin:index",
+            "admin:accounts_user_changelist",
+            "admin:enterprises_enterprise_change",
+            "admin:login",
+        ),
+        reason="every admin view goes through admin_view and has_permission "
+        "(superusers only); the representatives check that guard",
+    ),
+)
+
+# (method, URL name, actor) -> what is wrong. Strict xfails: fix the bug, then
+# delete the entry.
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
+
+# ---------------------------------------------------------------------------
+# Walking the URLconf
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str | None  # full namespaced name, None for unnamed patterns
+    namespaces: tuple[str, ...]
+    route: str
+    callback: Callable = field(compare=False)
+
+
+def walk_urls(patterns=None, prefix: str = "", namespaces: tuple[str, ...] = ()):
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = (*namespaces, p.namespace) if p.namespace else namespaces
+            yield from walk_urls(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = ":".join((*namespaces, p.name)) if p.name else None
+            yield Route(name, namespaces, prefix + str(p.pattern), p.callback)
+
+
+def _group_of(route: Route) -> GroupRule | None:
+    for rule in GROUP_RULES:
+        if route.namespaces[:1] == (rule.namespace,):
+            return rule
+    return None
+
+
+def all_routes() -> tuple[Route, ...]:
+    return tuple(walk_urls())
+
+
+def test_every_url_has_a_matrix_entry():
+    missing = []
+    for route in all_routes():
+        if route.name in EXPECTED or _group_of(route) is not None:
+            continue
+        missing.append(f"  {route.name or '<unnamed>'}  ({route.route})")
+    assert not missing, (
+        "These URLs have no entry in tests/test_permission_matrix.py EXPECTED; "
+        "add them to the permission matrix (who may GET/POST them):\n"
+        + "\n".join(missing)
+    )
+
+
+def test_matrix_has_no_stale_entries():
+    routes = all_routes()
+    names = {r.name for r in routes if r.name}
+    stale = sorted(set(EXPECTED) - names)
+    assert not stale, (
+        f"EXPECTED has entries for URL names that no longer exist: {stale}; "
+        "remove them from the permission matrix"
+    )
+    for rule in GROUP_RULES:
+        for name in rule.representatives:
+            assert name in EXPECTED, f"group {rule.namespace}: {name} has no entry"
+            assert name.split(":")[0] == rule.namespace, name
+        assert any(_group_of(r) is rule for r in routes), (
+            f"group rule {rule.namespace!r} covers no URL any more"
+        )
+
+
+def test_every_entry_answers_for_every_actor():
+    for name, spec in EXPECTED.items():
+        tables = [("GET", spec.get)] + (
+            [("POST", spec.post.answers)] if spec.post else []
+        )
+        for method, answers in tables:
+            assert set(answers) == set(ACTORS), (
+                name,
+                method,
+                set(ACTORS) ^ set(answers),
+            )
+        if spec.post:
+            assert spec.post.writers <= set(ACTORS), name
+
+
+def test_admin_guard_is_superusers_only():
+    """The admin group rule relies on this: without it the representatives
+    would not stand for the other admin views."""
+    assert admin.site.has_permission.__name__ == "_superuser_only"
+
+
+# ---------------------------------------------------------------------------
+# The matrix
+# ---------------------------------------------------------------------------
+
+
+def _check(response, expected: Expect, path: str, label: str) -> None:
+    if response.streaming:  # reading it to the end closes the file
+        b"".join(response.streaming_content)
+    assert response.status_code != 500, f"{label}: server error"
+    location = response.get("Location", "")
+    got = f"{response.status_code}" + (f" -> {location}" if location else "")
+    options = [o for o in expected.options if o.status == response.status_code]
+    assert options, f"{label}: expected {expected!r}, got {got}"
+    problems = []
+    for option in options:
+        if option.to is None:
+            return
+        target = urlsplit(location)
+        if _view_name(target.path) != option.to:
+            problems.append(f"a redirect to {option.to}")
+        elif option.next and parse_qs(target.query).get("next") != [path]:
+            problems.append(f"a redirect to {option.to} keeping next={path}")
+        else:
+            return
+    raise AssertionError(f"{label}: expected {' or '.join(problems)}, got {got}")
+
+
+def _view_name(path: str) -> str | None:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return None
+
+
+def _client_as(client, world: World, actor: str):
+    """Sign the client in as the actor by reusing the actor's session (each
+    test rolls back what it did to it, logging out included)."""
+    if actor != ANONYMOUS:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[actor]
+    return client
+
+
+def _cases(method: str, names) -> list:
+    cases = []
+    for name in names:
+        for actor in ACTORS:
+            bug = KNOWN_BUGS.get((method, name, actor))
+            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+            cases.append(
+                pytest.param(name, actor, id=f"{name}-as-{actor}", marks=marks)
+            )
+    return cases
+
+
+GET_CASES = _cases("GET", EXPECTED)
+POST_CASES = _cases("POST", [n for n, spec in EXPECTED.items() if spec.post])
+
+
+def test_known_bugs_point_at_matrix_cases():
+    for method, name, actor in KNOWN_BUGS:
+        assert name in EXPECTED, name
+        assert actor in ACTORS, actor
+        assert method == "GET" or EXPECTED[name].post, (method, name)
+
+
+@pytest.mark.parametrize(("name", "actor"), GET_CASES)
+def test_get(world, client, name, actor):
+    spec = EXPECTED[name]
+    path = reverse(name, kwargs=spec.kwargs(world))
+    response = _client_as(client, world, actor).get(path)
+    _check(response, spec.get[actor], path, f"GET {name} as {actor}")
+
+
+@pytest.mark.parametrize(("name", "actor"), POST_CASES)
+def test_post(world, client, name, actor):
+    spec = EXPECTED[name]
+    post = spec.post
+    assert post is not None
+    path = reverse(name, kwargs=spec.kwargs(world))
+    label = f"POST {name} as {actor}"
+    if post.done is not None:
+        assert not post.done(world, client), f"{label}: already done before the POST"
+    response = _client_as(client, world, actor).post(path, post.data(world))
+    _check(response, post.answers[actor], path, label)
+    if post.done is not None:
+        if actor in post.writers:
+            assert post.done(world, client), f"{label}: the write did not happen"
+        else:
+            assert not post.done(world, client), (
+                f"{label}: answered {response.status_code} but the write happened"
+            )
+
+
+# ---------------------------------------------------------------------------
+# Object scoping beyond the table
+# ---------------------------------------------------------------------------
+
+
+MIXED_IDS = [
+    # (actor, URL name, kwargs: the actor's own organisation + another's object)
+    (
+        "other_applicant",
+        "enterprises:member-remove",
+        lambda w: {
+            "pk": w.other_enterprise.pk,
+            "membership_pk": w.colleague_membership.pk,
+        },
+        _member_gone,
+    ),
+    (
+        "other_applicant",
+        "enterprises:invitation-revoke",
+        lambda w: {"pk": w.other_enterprise.pk, "invitation_pk": w.invitation.pk},
+        _invitation_revoked,
+    ),
+    (
+        "other_applicant",
+        "enterprises:shareholder-remove",
+        lambda w: {"pk": w.other_enterprise.pk, "shareholder_pk": w.shareholder.pk},
+        _shareholder_gone,
+    ),
+    (
+        "other_provider_staff",
+        "enterprises:offering-withdraw",
+        lambda w: {"pk": w.other_provider.pk, "offering_pk": w.offering.pk},
+        _offering_withdrawn,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "name", "kwargs", "done"),
+    [pytest.param(*case, id=f"{case[1]}-as-{case[0]}") for case in MIXED_IDS],
+)
+def test_own_organisation_pk_does_not_reach_another_organisations_object(
+    world, client, actor, name, kwargs, done
+):
+    """IDOR with mixed ids: the actor's own organisation in the URL, another
+    organisation's object after it: 404, and nothing changes."""
+    path = reverse(name, kwargs=kwargs(world))
+    response = _client_as(client, world, actor).post(path)
+    _check(response, NOT_FOUND, path, f"POST {name} as {actor} (mixed ids)")
+    assert not done(world, client), f"POST {name} as {actor}: the write happened"
+
+
+def test_register_lists_only_the_reviewers_region(world, client):
+    client.force_login(world.users["reviewer"])
+    content = client.get(reverse("enterprises:register")).content.decode()
+    assert world.enterprise.uscc in content  # Xihu, the reviewer's district
+    assert world.other_enterprise.uscc not in content  # Ningbo
+
+
+def test_government_user_without_totp_can_reach_the_setup_page(world, client):
+    """The TOTP redirect must not loop: the set-up page is not role-guarded."""
+    client.force_login(world.users["reviewer_without_mfa"])
+    response = client.get(reverse("enterprises:review-home"), follow=True)
+    assert response.status_code == 200
+    assert all(
+        urlsplit(url).path != reverse("enterprises:review-home")
+        for url, _ in response.redirect_chain
+    )
+
+
+def test_admin_login_goes_through_allauth(world, client):
+    """The admin's own login form must not be a way around allauth (TOTP,
+    rate limits, login audit): it should send to the site's login page."""
+    response = client.get(reverse("admin:login"))
+    _check(response, LOGIN, reverse("admin:login"), "GET admin:login as anonymous")
