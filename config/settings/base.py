@@ -42,6 +42,9 @@ DATABASES = {
 # Services open their own transactions; a request is atomic too, so that flows
 # run by libraries (allauth sign-up, login) commit with their audit events.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database that stops answering fails fast (and /healthz says so).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 # APPS
 INSTALLED_APPS = [

@@ -14,9 +14,8 @@ from audits.services import audit_event_record
 from config.exceptions import ApplicationError
 
 from ..models import Document, Offering, Provider
-from ..uscc import validate_uscc
 from .memberships import membership_grant
-from .register import document_store
+from .register import checked_uscc, document_store
 
 S = Provider.Status
 
@@ -69,7 +68,7 @@ def _clean(data: dict) -> dict:
 @transaction.atomic
 def provider_apply(*, user, uscc: str, data: dict, licence_upload) -> Provider:
     """Provider staff apply to be listed; the applicant becomes its staff."""
-    uscc = validate_uscc(uscc)
+    uscc = checked_uscc(uscc)
     cleaned = _clean(data)
     if Provider.objects.filter(uscc=uscc).exists():
         raise ApplicationError(
@@ -143,6 +142,8 @@ def provider_set_status(
     """Move a provider along its pipeline (see TRANSITIONS)."""
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     from_status = provider.status
+    if to_status not in S.values:
+        raise ApplicationError(_("Unknown status."), code="transition")
     if to_status not in TRANSITIONS.get(from_status, frozenset()):
         raise ApplicationError(
             _("A provider that is %(from)s cannot become %(to)s.")

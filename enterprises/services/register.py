@@ -49,6 +49,16 @@ SIZE_INPUTS = ("industry_code", "employees", "revenue", "total_assets")
 FIRST_DECLARATION_YEAR = 2000
 
 
+def checked_uscc(value: str) -> str:
+    """The normalised code, or an ApplicationError saying what is wrong."""
+    try:
+        return validate_uscc(value)
+    except ValidationError as exc:
+        raise ApplicationError(
+            exc.messages[0], field="uscc", code=exc.code or "invalid"
+        ) from exc
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal | date):
         return str(value)
@@ -158,7 +168,7 @@ def _clean_profile(data: dict) -> dict:
 @transaction.atomic
 def enterprise_create(*, uscc: str, data: dict, actor) -> Enterprise:
     """Add an enterprise to the register (not yet claimed by anyone)."""
-    uscc = validate_uscc(uscc)
+    uscc = checked_uscc(uscc)
     cleaned = _clean_profile(data)
     enterprise = Enterprise(uscc=uscc, **cleaned)
     classify_enterprise(enterprise)
@@ -227,7 +237,7 @@ def enterprise_claim(
     claimant becomes owner when a reviewer of the region accepts the licence;
     a claimed enterprise can only be joined by its owner's invitation.
     """
-    uscc = validate_uscc(uscc)
+    uscc = checked_uscc(uscc)
     enterprise = Enterprise.objects.select_for_update().filter(uscc=uscc).first()
     if enterprise is not None:
         if Membership.objects.filter(enterprise=enterprise, user=user).exists():

@@ -302,8 +302,13 @@ def reveal_phone(request, pk):
 @signed_in
 def document_download(request, pk):
     document = document_for_user_or_404(request.user, pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        # The row outlived its file (restored backup, manual clean-up).
+        raise Http404 from exc
     response = FileResponse(
-        document.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,

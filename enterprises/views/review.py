@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import role_required
 from accounts.roles import Role
 from config.exceptions import ApplicationError
+from config.forms import valid_filters
 
 from .. import selectors, services
 from ..forms import ClaimDecisionForm, ProviderDecisionForm, RegisterFilterForm
@@ -46,9 +47,8 @@ def review_home(request):
 @role_required(*REGISTER_READERS)
 def register_list(request):
     form = RegisterFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
     enterprises = selectors.enterprise_register_list(
-        user=request.user, **{k: v for k, v in filters.items() if v}
+        user=request.user, **valid_filters(form)
     )
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
     return render(

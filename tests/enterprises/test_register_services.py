@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
@@ -147,13 +146,14 @@ def test_claim_with_invalid_code_is_refused_with_what_is_wrong(
     before = state(media_root)
 
     # when
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         services.enterprise_claim(
             user=claimant, uscc=code, licence_upload=pdf(), profile=profile()
         )
 
     # then
-    assert message in exc.value.messages[0]
+    assert message in exc.value.message
+    assert exc.value.field == "uscc"
     assert state(media_root) == before
 
 
@@ -164,7 +164,7 @@ def test_provider_apply_with_wrong_check_character_names_the_expected_one(
     code = VALID[:17] + ("0" if VALID[17] != "0" else "1")
 
     # when
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         services.provider_apply(
             user=claimant,
             uscc=code,
@@ -173,7 +173,7 @@ def test_provider_apply_with_wrong_check_character_names_the_expected_one(
         )
 
     # then
-    assert f"the last character should be {VALID[17]}" in exc.value.messages[0]
+    assert f"the last character should be {VALID[17]}" in exc.value.message
 
 
 def test_code_with_failing_org_code_check_is_accepted_by_the_service(
