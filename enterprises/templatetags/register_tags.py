@@ -24,3 +24,16 @@ def yuan(value) -> str:
         return f"{Decimal(value):,.2f}"
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def unit_price(value) -> str:
+    """A list price: at least two decimal places, more only when they matter
+    (9.8000 → 9.80; 0.0040 → 0.004)."""
+    try:
+        value = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    text = format(value.normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{int(whole):,}." + frac.ljust(2, "0")
