@@ -385,10 +385,10 @@ def test_detail_page_explains_which_thresholds_were_met(client, applicant, enter
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
     ][1:]
     assert rows == [
-        "Large Employees 150 persons ≥ 300 ✗ no",
-        "Operating revenue 2000 10k yuan ≥ 10000 ✗ no",
-        "Medium Employees 150 persons ≥ 100 ✓ yes",
-        "Operating revenue 2000 10k yuan ≥ 1000 ✓ yes",
+        "Large Employees 150 persons ≥ 300 persons ✗ no",
+        "Operating revenue 2000 10k yuan ≥ 10000 10k yuan ✗ no",
+        "Medium Employees 150 persons ≥ 100 persons ✓ yes",
+        "Operating revenue 2000 10k yuan ≥ 1000 10k yuan ✓ yes",
     ]
     assert "MIIT-2011-300" in page
     assert 'class="badge size-medium">Medium<' in page
@@ -525,8 +525,8 @@ def test_declaration_with_evidence_then_correction_keeps_history(
         reverse("enterprises:declarations", args=[enterprise.pk])
     ).content.decode()
     assert "superseded" in history
-    assert "1500.00" in history
-    assert "1000.00" in history
+    assert "1,500.00" in history
+    assert "1,000.00" in history
 
 
 def test_correct_link_prefills_the_form(client, applicant, enterprise):
