@@ -21,4 +21,9 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # https://crontab.guru/#45_3_*_*_* : uploads whose transaction rolled back
+    "clean-orphan-uploads": {
+        "task": "enterprises.tasks.clean_orphan_uploads",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
