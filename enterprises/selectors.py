@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.permissions import user_roles
 from accounts.roles import Role
 
+from .credit import DEFAULT_LOOKBACK_YEARS, on_list, on_list_within, years_before
 from .models import (
     DishonestEntity,
     Enterprise,
@@ -22,7 +23,7 @@ from .models import (
     Region,
 )
 
-CREDIT_LOOKBACK_YEARS = 3
+CREDIT_LOOKBACK_YEARS = DEFAULT_LOOKBACK_YEARS
 
 
 class CreditStatus:
@@ -87,14 +88,10 @@ def _listed_today(today: date):
     ).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
 
 
-def _years_before(day: date, years: int) -> date:
-    return date(day.year - years, day.month, min(day.day, 28))
-
-
 def _listed_recently(today: date, years: int):
     return DishonestEntity.objects.filter(
         uscc=OuterRef("uscc"),
-        removed_on__gt=_years_before(today, years),
+        removed_on__gt=years_before(today, years),
         removed_on__lte=today,
     )
 
@@ -115,14 +112,11 @@ def credit_status(
     """The credit status of a code and the list entries behind it."""
     today = today or timezone.localdate()
     entries = list(DishonestEntity.objects.filter(uscc=uscc).order_by("-listed_on"))
-    since = _years_before(today, lookback_years)
     status = CreditStatus.CLEAR
     for entry in entries:
-        if entry.listed_on <= today and (
-            entry.removed_on is None or entry.removed_on > today
-        ):
+        if on_list(entry.listed_on, entry.removed_on, today):
             return CreditStatus.LISTED, entries
-        if entry.removed_on and since < entry.removed_on <= today:
+        if on_list_within(entry.listed_on, entry.removed_on, today, lookback_years):
             status = CreditStatus.RECENT
     return status, entries
 

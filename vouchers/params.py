@@ -21,6 +21,8 @@ FACILITIES = ("domestic", "other")
 FUNDING_SOURCES = ("province", "city", "district")
 STAGE_LEVELS = ("county", "city", "province")
 DISBURSEMENT_MODES = ("deduct_at_provider", "reimburse_after_payment")
+# A nested value not passed (as opposed to one given as None).
+_UNSET = object()
 
 
 class ParamsError(ValueError):
@@ -156,6 +158,16 @@ class _Parser:
             return None
         return self.data[key]
 
+    def _value(self, key, path, raw):
+        """The top-level field ``key``, or a nested value given as ``raw``
+        (a missing one is reported under its own path)."""
+        if raw is _UNSET:
+            return self._get(key)
+        if raw is None or raw == "":
+            self.error(path, _("This field is required."))
+            return None
+        return raw
+
     def date(self, key):
         raw = self._get(key)
         if raw is None:
@@ -182,9 +194,9 @@ class _Parser:
             return None
         return value
 
-    def money(self, key, positive=False, path=None, raw=None):
+    def money(self, key, positive=False, path=None, raw=_UNSET):
         path = path or key
-        raw = self._get(key) if raw is None else raw
+        raw = self._value(key, path, raw)
         if raw is None:
             return None
         value = self._decimal(path, raw)
@@ -199,9 +211,9 @@ class _Parser:
             self.error(path, _("Amounts have at most two decimal places (fen)."))
         return value.quantize(Decimal("0.01"))
 
-    def rate(self, key, path=None, raw=None):
+    def rate(self, key, path=None, raw=_UNSET):
         path = path or key
-        raw = self._get(key) if raw is None else raw
+        raw = self._value(key, path, raw)
         if raw is None:
             return None
         value = self._decimal(path, raw)
@@ -348,6 +360,11 @@ class _Parser:
             rule = RULES.get(code)
             if rule is None:
                 self.error(f"{key}.{code}", _("Unknown rule."))
+                continue
+            if rule_params is not None and not isinstance(rule_params, dict):
+                self.error(
+                    f"{key}.{code}", _("Give the rule's parameters as an object.")
+                )
                 continue
             try:
                 result[code] = rule.check_params(rule_params or {})

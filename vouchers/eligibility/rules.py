@@ -11,9 +11,10 @@ meaning: a changed rule gets a new code, so old decisions stay explainable.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from enterprises.credit import on_list_within, years_before
 
 from ..params import SME_CLASSES, ParamsError
 from .registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, result, rule
@@ -23,10 +24,6 @@ SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "�
 
 def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}"
-
-
-def _years_before(day: date, years: int) -> date:
-    return date(day.year - years, day.month, min(day.day, 28))
 
 
 # -- parameter checkers ------------------------------------------------------
@@ -187,12 +184,11 @@ def size_class(facts, params, ctx):
 @rule("credit", title_zh="信用状况", title_en="Credit", order=40, params=_lookback)
 def credit(facts, params, ctx):
     years = params["lookback_years"]
-    since = _years_before(facts.decided_on, years)
+    since = years_before(facts.decided_on, years)
     hits = [
         e
         for e in facts.enterprise.credit_entries
-        if e.listed_on <= facts.decided_on
-        and (e.removed_on is None or e.removed_on > since)
+        if on_list_within(e.listed_on, e.removed_on, facts.decided_on, years)
     ]
     used = {
         "entries": [
