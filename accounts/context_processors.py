@@ -19,6 +19,11 @@ NAVIGATION = [
         "enterprises:provider-review",
         {Role.PROGRAM_MANAGER, Role.AUDITOR},
     ),
+    (
+        _("Programs"),
+        "programs:list",
+        {Role.PROGRAM_MANAGER, Role.AUDITOR, Role.REVIEWER},
+    ),
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]

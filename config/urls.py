@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 
@@ -23,5 +24,14 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("audit/", include("audits.urls")),
+    path("vouchers/", include("vouchers.urls")),
+    path("programs/", include("vouchers.urls_programs")),
+    path("api/v1/", include("vouchers.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from .models import Department, Offering, Provider, Region, SizeClass
 from .selectors import CreditStatus
 from .uploads import check_upload
 from .uscc import uscc_org_code_warning, validate_uscc
+from .validators import validate_industry_code
 
 MONEY_FIELD = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -132,26 +133,7 @@ class EnterpriseProfileForm(forms.Form):
     total_assets = forms.DecimalField(label=_("Total assets (yuan)"), **MONEY_FIELD)
 
     def clean_industry_code(self):
-        code = self.cleaned_data["industry_code"].strip().upper()
-        try:
-            group = sme.industry_group(code)
-        except ValueError as exc:
-            raise ValidationError(
-                _(
-                    "“%(code)s” is not a GB/T 4754-2017 code we know. Use the section "
-                    "letter and 2-digit division, e.g. I65, or the 4-digit class for "
-                    "real estate, e.g. K7020."
-                )
-                % {"code": code}
-            ) from exc
-        if group == sme.NOT_COVERED:
-            raise ValidationError(
-                _(
-                    "Financial and public bodies are outside the SME size standard "
-                    "and cannot apply."
-                )
-            )
-        return code
+        return validate_industry_code(self.cleaned_data["industry_code"])
 
     def clean_established_on(self):
         value = self.cleaned_data.get("established_on")

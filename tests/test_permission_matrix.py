@@ -78,6 +78,8 @@ from tests.factories import (
     make_role_user,
     membership,
 )
+from vouchers.demo_data import load_demo_programs
+from vouchers.models import Program
 
 pytestmark = pytest.mark.django_db
 
@@ -300,6 +302,7 @@ class World:
     other_provider: Provider
     staff_membership: Membership  # a department role a manager may remove
     grantee: Any  # an account without roles, for the staff grant form
+    program: Program  # HZ-COMPUTE-2026, open
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -400,7 +403,13 @@ def _build_world() -> World:
         other_provider=other_provider,
         staff_membership=staff_membership,
         grantee=UserFactory(email="grantee@example.com"),
+        program=_demo_program(),
     )
+
+
+def _demo_program() -> Program:
+    load_demo_programs(actor=None)
+    return Program.objects.get(code="HZ-COMPUTE-2026")
 
 
 @pytest.fixture(scope="module")
@@ -555,6 +564,18 @@ MEMBER_PAGE = role_page(Role.APPLICANT, other_applicant=NOT_FOUND)
 PROVIDER_STAFF_PAGE = role_page(Role.PROVIDER_STAFF, other_provider_staff=NOT_FOUND)
 # The Xihu claim: Xihu reviewers; a Ningbo reviewer does not know it.
 CLAIM_PAGE = role_page(Role.REVIEWER, other_reviewer=NOT_FOUND)
+
+
+def _program(w: World) -> dict:
+    return {"code": w.program.code}
+
+
+def _program_closed(w: World, client) -> bool:
+    return Program.objects.get(pk=w.program.pk).status == Program.Status.CLOSED
+
+
+PROGRAM_READERS_PAGE = role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, Role.REVIEWER)
+
 
 EXPECTED: dict[str, Spec] = {
     # --- site ---------------------------------------------------------------
@@ -816,6 +837,31 @@ EXPECTED: dict[str, Spec] = {
     ),
     # --- audits -------------------------------------------------------------
     "audits:event-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    # --- programs -----------------------------------------------------------
+    "programs:list": Spec(PROGRAM_READERS_PAGE),
+    "programs:detail": Spec(PROGRAM_READERS_PAGE, kwargs=_program),
+    "programs:version": Spec(
+        PROGRAM_READERS_PAGE, kwargs=lambda w: {"code": w.program.code, "number": 1}
+    ),
+    "programs:create": Spec(role_page(Role.PROGRAM_MANAGER)),
+    "programs:edit": Spec(role_page(Role.PROGRAM_MANAGER), kwargs=_program),
+    "programs:status": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_program,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("programs:detail")),
+            data=lambda w: {"to_status": "closed"},
+            done=_program_closed,
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
+    # --- public: eligibility self-check, API schema and docs ----------------
+    "vouchers:self-check": Spec(everyone(OK), post=Post(everyone(OK))),
+    "vouchers-api:self-check": Spec(
+        everyone(NOT_ALLOWED), post=Post(everyone(Go(415)))
+    ),
+    "api-schema": Spec(everyone(OK)),
+    "api-docs": Spec(everyone(OK)),
     # --- admin (group "admin": representatives) ------------------------------
     "admin:index": Spec(superuser_only()),
     "admin:accounts_user_changelist": Spec(superuser_only()),

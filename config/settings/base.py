@@ -20,6 +20,9 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Behind a trusted proxy that sets X-Forwarded-For: the client address for the
+# audit trail and per-client rate limits comes from it (audits.middleware).
+USE_X_FORWARDED_FOR = env.bool("DJANGO_USE_X_FORWARDED_FOR", default=False)
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -57,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -206,6 +211,29 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per-client limits of the public endpoints (throttle_scope on the view).
+    "DEFAULT_THROTTLE_RATES": {
+        "self_check": env("SELF_CHECK_THROTTLE_RATE", default="60/minute"),
+    },
+}
+
+# OpenAPI schema at /api/schema/, Swagger UI at /api/docs/: every asset from
+# this site (the sidecar package), the page's script a separate file (CSP).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Compute and model vouchers API",
+    "DESCRIPTION": (
+        "Public API of the compute-voucher (算力券) and model-voucher (模型券) "
+        "platform. Messages follow Accept-Language (Chinese by default, English "
+        "with `Accept-Language: en`); money is in yuan as decimal strings."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge from validator.swagger.io: nothing is loaded from other hosts.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # SECURITY HEADERS (all profiles; production adds HTTPS-only settings)

@@ -958,6 +958,7 @@ def test_a_decision_is_plain_json_with_each_calculation_step():
         "subsidy",
     ]
     assert {r["code"]: r["outcome"] for r in data["rules"]} == {
+        "application_window": PASS,
         "enterprise_type": PASS,
         "region": PASS,
         "size_class": PASS,

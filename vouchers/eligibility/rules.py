@@ -91,6 +91,33 @@ def _related(params: dict[str, Any]) -> dict[str, Any]:
 # -- rules -------------------------------------------------------------------
 
 
+@rule("application_window", title_zh="申报期", title_en="Application window", order=5)
+def application_window(facts, params, ctx):
+    p = ctx.params
+    day = facts.decided_on
+    used = {"application_date": str(day)}
+    used_params = {"opens_on": str(p.opens_on), "closes_on": str(p.closes_on)}
+    if p.opens_on <= day <= p.closes_on:
+        return result(
+            "application_window",
+            PASS,
+            f"申请日期 {day} 在申报期（{p.opens_on} 至 {p.closes_on}）内。",
+            f"The application date {day} is inside the application window "
+            f"({p.opens_on} to {p.closes_on}).",
+            used,
+            used_params,
+        )
+    return result(
+        "application_window",
+        FAIL,
+        f"申请日期 {day} 不在申报期（{p.opens_on} 至 {p.closes_on}）内。",
+        f"The application date {day} is outside the application window "
+        f"({p.opens_on} to {p.closes_on}).",
+        used,
+        used_params,
+    )
+
+
 @rule(
     "enterprise_type",
     title_zh="市场主体类型",
