@@ -43,8 +43,8 @@ from .forms import (
 )
 from .models import Program, ProgramVersion
 from .params import FUNDING_SOURCES, ProgramParams
+from .permissions import PROGRAM_EDITORS, PROGRAM_READERS
 
-READERS = (Role.PROGRAM_MANAGER, Role.AUDITOR, Role.REVIEWER)
 S = Program.Status
 # The order the status buttons are shown in.
 STATUS_ORDER = (S.OPEN, S.CLOSED, S.ARCHIVED)
@@ -260,7 +260,7 @@ def _current(versions: list[ProgramVersion], now) -> ProgramVersion | None:
 # -- pages ---------------------------------------------------------------------
 
 
-@role_required(*READERS)
+@role_required(*PROGRAM_READERS)
 def program_list(request):
     status = request.GET.get("status", "")
     if status not in S.values:
@@ -325,7 +325,7 @@ def _history(program: Program) -> list[tuple[AuditEvent, str]]:
     return history
 
 
-@role_required(*READERS)
+@role_required(*PROGRAM_READERS)
 def program_detail(request, code):
     program = get_object_or_404(
         Program.objects.select_related("region", "created_by"), code=code
@@ -359,7 +359,7 @@ def program_detail(request, code):
     )
 
 
-@role_required(*READERS)
+@role_required(*PROGRAM_READERS)
 def program_version(request, code, number):
     program = get_object_or_404(Program.objects.select_related("region"), code=code)
     version = get_object_or_404(
@@ -391,7 +391,7 @@ def program_version(request, code, number):
     )
 
 
-@role_required(Role.PROGRAM_MANAGER)
+@role_required(*PROGRAM_EDITORS)
 def program_create(request):
     form = ProgramCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -429,7 +429,7 @@ def program_create(request):
     )
 
 
-@role_required(Role.PROGRAM_MANAGER)
+@role_required(*PROGRAM_EDITORS)
 def program_edit(request, code):
     program = get_object_or_404(Program.objects.select_related("region"), code=code)
     if program.status == S.ARCHIVED:
@@ -472,7 +472,7 @@ def program_edit(request, code):
     )
 
 
-@role_required(Role.PROGRAM_MANAGER)
+@role_required(*PROGRAM_EDITORS)
 @require_POST
 def program_status(request, code):
     program = get_object_or_404(Program, code=code)
