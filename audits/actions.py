@@ -41,6 +41,7 @@ OFFERING_WITHDRAWN = "offering.withdrawn"
 PROGRAM_CREATED = "program.created"
 PROGRAM_VERSION_CREATED = "program.version_created"
 PROGRAM_STATUS_CHANGED = "program.status_changed"
+ELIGIBILITY_RESCREENED = "eligibility.rescreened"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -82,6 +83,7 @@ LABELS = {
     PROGRAM_CREATED: _("Program created"),
     PROGRAM_VERSION_CREATED: _("Program parameters changed (new version)"),
     PROGRAM_STATUS_CHANGED: _("Program status changed"),
+    ELIGIBILITY_RESCREENED: _("Register re-screened against a program"),
 }
 
 
