@@ -191,3 +191,55 @@ def test_the_self_check_decides_the_case_as_written(case, demo_programs):
     assert all(r["reason_zh"] and r["reason_en"] for r in result["rules"])
     if not result["eligible"]:
         assert result["subsidy"] == "0.00"
+
+
+# -- the same cases through the public API ------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["case"] for case in CASES])
+def test_the_api_answers_the_case_as_the_engine_does(case, demo_programs, monkeypatch):
+    """POST /api/v1/eligibility/self-check with the case's request, on the
+    case's application date: the API and the engine cannot disagree."""
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    # given: the API decides "today"; make that the case's date
+    today = date.fromisoformat(case["today"])
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today)
+    request = case["request"]
+    for entry in case.get("dishonest_list") or []:
+        DishonestEntity.objects.create(
+            uscc=request["enterprise"]["credit_code"],
+            name="失信测试企业",
+            listed_on=date.fromisoformat(entry["listed_on"]),
+            removed_on=date.fromisoformat(entry["removed_on"])
+            if entry.get("removed_on")
+            else None,
+        )
+    body = {k: v for k, v in request.items() if v is not None}
+
+    # when
+    response = APIClient().post(
+        "/api/v1/eligibility/self-check", body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    # then
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    engine = self_check(
+        program=demo_programs[request["program"]],
+        enterprise=enterprise_input(request["enterprise"]),
+        contract=contract_input(request["contract"]),
+        today=today,
+    ).to_json()
+    assert observed(answer, case["expect"]) == expected(case["expect"])
+    assert {
+        k: answer[k]
+        for k in ("eligible", "needs_review", "size_class", "rate", "subsidy")
+    } == {
+        k: engine[k]
+        for k in ("eligible", "needs_review", "size_class", "rate", "subsidy")
+    }
+    assert [(r["code"], r["outcome"]) for r in answer["rules"]] == [
+        (r["code"], r["outcome"]) for r in engine["rules"]
+    ]
