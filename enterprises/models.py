@@ -187,6 +187,10 @@ class Document(models.Model):
         BUSINESS_LICENCE = "business_licence", _("Business licence")
         INVESTMENT_EVIDENCE = "investment_evidence", _("Investment evidence")
         PROVIDER_LICENCE = "provider_licence", _("Provider business licence")
+        CONTRACT = "contract", _("Contract")
+        QUOTE = "quote", _("Quote or order")
+        PAYMENT_PROOF = "payment_proof", _("Proof of payment")
+        COMMITMENT = "commitment", _("Signed no-related-party commitment")
         OTHER = "other", _("Other")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)

@@ -31,10 +31,19 @@ def program_version_at(
 
 
 def program_budget_remaining(program: Program, version: ProgramVersion) -> Decimal:
-    """The budget still free. Until the budget ledger records reservations
-    and vouchers (applications issue), nothing is committed, so this is the
-    version's total budget."""
-    return version.parsed().total_budget
+    """The budget still free: the program's budget accounts in the ledger
+    (appropriated when the program opens). A program never opened has its
+    version's whole budget still ahead of it."""
+    from django.db.models import Count, Sum
+
+    from .models import LedgerAccount
+
+    pools = LedgerAccount.objects.filter(
+        program=program, kind=LedgerAccount.Kind.BUDGET, voucher=None
+    ).aggregate(total=Sum("balance"), n=Count("id"))
+    if not pools["n"]:
+        return version.parsed().total_budget
+    return pools["total"]
 
 
 def program_context(

@@ -142,6 +142,10 @@ def program_change_params(
         note=note.strip(),
         created_by=actor,
     )
+    if program.status in (S.OPEN, S.CLOSED):
+        from .ledger import program_fund
+
+        program_fund(program=program, budget=parsed.budget, actor=actor)
     audit_event_record(
         action=actions.PROGRAM_VERSION_CREATED,
         actor=actor,
@@ -172,6 +176,16 @@ def program_set_status(*, program: Program, to_status: str, actor) -> Program:
     before = program.status
     program.status = to_status
     program.save(update_fields=["status", "updated_at"])
+    if to_status == S.OPEN:
+        # The budget of the version in force is appropriated into the ledger.
+        from .ledger import program_fund
+        from .selectors import program_version_at
+
+        program_fund(
+            program=program,
+            budget=program_version_at(program).parsed().budget,
+            actor=actor,
+        )
     audit_event_record(
         action=actions.PROGRAM_STATUS_CHANGED,
         actor=actor,

@@ -246,9 +246,9 @@ def test_queries_per_batch_do_not_grow_with_the_batch(programs, declarer, record
     two_batches = _captured(program=program, batch_size=50, record=record)
     assert len(two_batches) - len(fifty) == per_batch
     constant = len(fifty) - per_batch - 1
-    # The program's version and region; a recorded run adds its savepoint,
-    # its release and its one audit event.
-    assert constant <= (5 if record else 2)
+    # The program's version, its region and its budget in the ledger; a
+    # recorded run adds its savepoint, its release and its one audit event.
+    assert constant <= (6 if record else 3)
     assert len(ten) == constant + per_batch
 
     selects = [q for q in two_batches if 'FROM "enterprises_enterprise"' in q]
