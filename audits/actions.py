@@ -42,6 +42,16 @@ PROGRAM_CREATED = "program.created"
 PROGRAM_VERSION_CREATED = "program.version_created"
 PROGRAM_STATUS_CHANGED = "program.status_changed"
 ELIGIBILITY_RESCREENED = "eligibility.rescreened"
+APPLICATION_CREATED = "application.created"
+APPLICATION_UPDATED = "application.updated"
+APPLICATION_SUBMITTED = "application.submitted"
+APPLICATION_SCREENED = "application.screened"
+APPLICATION_REVIEWED = "application.reviewed"
+APPLICATION_RETURNED = "application.returned"
+APPLICATION_REJECTED = "application.rejected"
+APPLICATION_APPROVED = "application.approved"
+APPLICATION_WITHDRAWN = "application.withdrawn"
+VOUCHER_ISSUED = "voucher.issued"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -84,6 +94,16 @@ LABELS = {
     PROGRAM_VERSION_CREATED: _("Program parameters changed (new version)"),
     PROGRAM_STATUS_CHANGED: _("Program status changed"),
     ELIGIBILITY_RESCREENED: _("Register re-screened against a program"),
+    APPLICATION_CREATED: _("Application started"),
+    APPLICATION_UPDATED: _("Application draft saved"),
+    APPLICATION_SUBMITTED: _("Application submitted"),
+    APPLICATION_SCREENED: _("Application screened by the rules"),
+    APPLICATION_REVIEWED: _("Application approved at a stage"),
+    APPLICATION_RETURNED: _("Application returned for correction"),
+    APPLICATION_REJECTED: _("Application rejected"),
+    APPLICATION_APPROVED: _("Application approved"),
+    APPLICATION_WITHDRAWN: _("Application withdrawn"),
+    VOUCHER_ISSUED: _("Voucher issued"),
 }
 
 

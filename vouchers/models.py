@@ -195,6 +195,10 @@ class Application(models.Model):
         related_name="+",
     )
     stage = models.PositiveSmallIntegerField(_("review stage"), default=0)
+    # The stage's level (county, city, province) and whether it is the last,
+    # kept with the stage so the review queues are plain queries.
+    stage_level = models.CharField(_("review level"), max_length=10, blank=True)
+    final_stage = models.BooleanField(default=False)
     revision = models.PositiveSmallIntegerField(_("revision"), default=0)
     # Contract facts
     provider = models.ForeignKey(
@@ -253,6 +257,7 @@ class Application(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["program", "status", "stage"]),
+            models.Index(fields=["status", "stage_level"]),
             models.Index(fields=["enterprise", "status"]),
         ]
         constraints = [

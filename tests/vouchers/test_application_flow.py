@@ -1,0 +1,161 @@
+"""The whole path through the services: draft → submit (screened) → county
+approves → city returns → corrected and resubmitted → county and city
+approve → voucher issued from the budget; the ledger holds."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.roles import Role
+from config.exceptions import ApplicationError
+from tests.factories import ProviderFactory, make_role_user
+from vouchers import applications as svc
+from vouchers.demo_data import load_demo_programs
+from vouchers.ledger import budget_remaining, check_ledger, voucher_balance
+from vouchers.models import Application, Program
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf(name="x.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF", content_type="application/pdf")
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    load_demo_programs(actor=None)
+    program = Program.objects.get(code="HZ-COMPUTE-2026")
+    applicant = make_role_user(Role.APPLICANT, region="330106")
+    enterprise = applicant.memberships.get().enterprise
+    enterprise.industry_code, enterprise.employees = "I65", 45
+    enterprise.revenue, enterprise.total_assets = (
+        Decimal("12000000"),
+        Decimal("5000000"),
+    )
+    from enterprises.services import classify_enterprise
+
+    classify_enterprise(enterprise)
+    enterprise.save()
+    county = make_role_user(Role.REVIEWER, region="330106")
+    city = make_role_user(Role.REVIEWER, region="330100")
+    provider = ProviderFactory()
+    return program, applicant, enterprise, county, city, provider
+
+
+def _draft(program, applicant, enterprise, provider, number="HT-2026-001"):
+    app = svc.application_create(enterprise=enterprise, program=program, user=applicant)
+    svc.application_save_contract(
+        application=app,
+        user=applicant,
+        provider=provider,
+        offering=None,
+        contract_number=number,
+        signed_on=date(2026, 3, 1),
+        term_months=12,
+        year_contract_total=None,
+        lines=[
+            svc.LineInput("compute", "GPU 卡时", Decimal("400000.00")),
+            svc.LineInput("storage", "存储", Decimal("50000.00")),
+        ],
+    )
+    for kind in svc.required_documents(app):
+        svc.application_attach(application=app, user=applicant, kind=kind, upload=pdf())
+    return Application.objects.get(pk=app.pk)
+
+
+def test_the_whole_path_issues_a_voucher_and_the_ledger_holds(world):
+    program, applicant, enterprise, county, city, provider = world
+    budget_before = budget_remaining(program)
+    app = _draft(program, applicant, enterprise, provider)
+    assert app.eligible_amount == Decimal("400000.00")  # storage excluded
+
+    app = svc.application_submit(application=app, user=applicant)
+    assert app.status == Application.Status.IN_REVIEW
+    assert app.stage_level == "county"
+    assert app.requested_subsidy == Decimal("200000.00")
+
+    svc.application_decide(application=app, reviewer=county, decision="approve")
+    app.refresh_from_db()
+    assert app.stage_level == "city"
+    assert app.final_stage
+
+    svc.application_decide(
+        application=app, reviewer=city, decision="return", note="合同附件缺页"
+    )
+    app.refresh_from_db()
+    assert app.status == Application.Status.RETURNED
+
+    app = svc.application_submit(application=app, user=applicant)
+    assert app.revision == 2
+    assert app.stage == 0
+    assert app.reviews.filter(invalidated_at__isnull=True).count() == 0
+
+    svc.application_decide(application=app, reviewer=county, decision="approve")
+    svc.application_decide(application=app, reviewer=city, decision="approve")
+    app.refresh_from_db()
+    assert app.status == Application.Status.APPROVED
+    voucher = app.voucher
+    assert voucher.face_value == Decimal("200000.00")
+    assert voucher_balance(voucher) == Decimal("200000.00")
+    assert budget_remaining(program) == budget_before - Decimal("200000.00")
+    assert check_ledger() == []
+
+
+def test_nobody_decides_two_stages_and_region_scopes_the_queue(world):
+    program, applicant, enterprise, _county, city, provider = world
+    app = svc.application_submit(
+        application=_draft(program, applicant, enterprise, provider), user=applicant
+    )
+    ningbo = make_role_user(Role.REVIEWER, region="330203")
+    with pytest.raises(ApplicationError):
+        svc.application_decide(application=app, reviewer=ningbo, decision="approve")
+    with pytest.raises(ApplicationError):
+        svc.application_decide(application=app, reviewer=city, decision="approve")
+
+
+def test_the_same_contract_cannot_be_claimed_twice(world):
+    program, applicant, enterprise, _county, _city, provider = world
+    svc.application_submit(
+        application=_draft(program, applicant, enterprise, provider), user=applicant
+    )
+    second = _draft(program, applicant, enterprise, provider)
+    second = svc.application_submit(application=second, user=applicant)
+    assert second.status == Application.Status.REJECTED
+    outcomes = {r["code"]: r["outcome"] for r in second.screening.result["rules"]}
+    assert outcomes["one_contract_one_claim"] == "fail"
+
+
+def test_a_reduced_amount_must_be_confirmed(world):
+    program, applicant, enterprise, county, city, provider = world
+    app = svc.application_submit(
+        application=_draft(program, applicant, enterprise, provider), user=applicant
+    )
+    svc.application_decide(application=app, reviewer=county, decision="approve")
+    # the budget shrinks to 1,000 yuan before the final approval
+    from django.db import transaction
+
+    from vouchers.ledger import account, budget_accounts, transfer
+
+    with transaction.atomic():
+        [pool] = budget_accounts(program, lock=True)
+        transfer(
+            debit=pool,
+            credit=account(program, "reserved"),
+            amount=pool.balance - Decimal("1000.00"),
+            kind="test",
+        )
+    with pytest.raises(ApplicationError) as exc:
+        svc.application_decide(application=app, reviewer=city, decision="approve")
+    assert exc.value.code == "amount_changed"
+    svc.application_decide(
+        application=app,
+        reviewer=city,
+        decision="approve",
+        expected_amount=Decimal("1000.00"),
+    )
+    app.refresh_from_db()
+    assert app.voucher.face_value == Decimal("1000.00")
+    assert check_ledger() == []
