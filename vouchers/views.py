@@ -11,8 +11,8 @@ from typing import Any
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from enterprises.models import Provider, Region, SizeClass
@@ -269,7 +269,9 @@ def _result_view(program, decision, answer: dict) -> dict[str, Any]:
             "percent": _percent(Decimal(step["value"]))
             if step["step"] == "rate"
             else None,
-            "basis": step.get("basis", ""),
+            "basis": step.get("basis", "")
+            if (get_language() or "").startswith("en")
+            else step.get("basis_zh", step.get("basis", "")),
         }
         for step in answer["calculation"]
     ]

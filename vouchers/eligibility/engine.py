@@ -81,9 +81,10 @@ class Decision:
         }
 
 
-def select_rate(params: ProgramParams, facts: Facts) -> tuple[Decimal, str]:
-    """The rate and a short note of why: the best spend tier that applies,
-    else the rate of the provider's facility type, else the base rate."""
+def select_rate(params: ProgramParams, facts: Facts) -> tuple[Decimal, str, str]:
+    """The rate and a short note of why (en, zh): the best spend tier that
+    applies, else the rate of the provider's facility type, else the base
+    rate."""
     contract = facts.contract
     is_sme = facts.enterprise.size_class in SME_CLASSES
     if contract is not None:
@@ -96,22 +97,28 @@ def select_rate(params: ProgramParams, facts: Facts) -> tuple[Decimal, str]:
         if applicable:
             best = max(applicable, key=lambda t: t.rate)
             who = "SME " if best.sme_only else ""
-            return best.rate, (
+            who_zh = "中小企业" if best.sme_only else ""
+            return (
+                best.rate,
                 f"spend tier: {who}year total {contract.year_contract_total} "
-                f"<= {best.max_year_total}"
+                f"<= {best.max_year_total}",
+                f"{who_zh}年度合同合计 {contract.year_contract_total} ≤ {best.max_year_total}",
             )
         if contract.facility and contract.facility in params.facility_rates:
-            return params.facility_rates[
-                contract.facility
-            ], f"facility: {contract.facility}"
-    return params.base_rate, "base rate"
+            facility_zh = {"domestic": "国产算力设施", "other": "其他算力设施"}
+            return (
+                params.facility_rates[contract.facility],
+                f"facility: {contract.facility}",
+                f"算力设施：{facility_zh.get(contract.facility, contract.facility)}",
+            )
+    return params.base_rate, "base rate", "基础补贴比例"
 
 
 def calculate(ctx: ProgramContext, facts: Facts) -> Calculation | None:
     if facts.contract is None:
         return None
     params = ctx.params
-    rate, basis = select_rate(params, facts)
+    rate, basis, basis_zh = select_rate(params, facts)
     eligible = facts.contract.eligible_amount
     gross = rate * eligible
     gross_rounded = gross.quantize(FEN, rounding=ROUND_HALF_UP)
@@ -123,18 +130,20 @@ def calculate(ctx: ProgramContext, facts: Facts) -> Calculation | None:
     )
     steps = [
         {"step": "eligible_amount", "value": str(eligible)},
-        {"step": "rate", "value": str(rate), "basis": basis},
+        {"step": "rate", "value": str(rate), "basis": basis, "basis_zh": basis_zh},
         {"step": "rate_times_amount", "value": str(gross)},
         {
             "step": "cap_remaining",
             "value": str(cap_remaining),
             "basis": f"{params.cap_per_enterprise_year} - {committed}",
+            "basis_zh": f"{params.cap_per_enterprise_year} − {committed}（本年度已占用）",
         },
         {"step": "budget_remaining", "value": str(budget_remaining)},
         {
             "step": "subsidy",
             "value": str(subsidy),
             "basis": "min(...), rounded half-up to the fen",
+            "basis_zh": "取三者最小值，四舍五入到分",
         },
     ]
     return Calculation(
