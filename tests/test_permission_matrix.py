@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -78,8 +79,9 @@ from tests.factories import (
     make_role_user,
     membership,
 )
+from vouchers import codes, ledger
 from vouchers.demo_data import load_demo_programs
-from vouchers.models import Program
+from vouchers.models import Application, Program, Voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -303,6 +305,7 @@ class World:
     staff_membership: Membership  # a department role a manager may remove
     grantee: Any  # an account without roles, for the staff grant form
     program: Program  # HZ-COMPUTE-2026, open
+    voucher: Voucher  # the applicant's enterprise's, in ``program``
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -387,6 +390,7 @@ def _build_world() -> World:
         Role.REVIEWER,
         department_for("330102"),
     )
+    program = _demo_program()
     return World(
         users=users,
         enterprise=enterprise,
@@ -403,13 +407,41 @@ def _build_world() -> World:
         other_provider=other_provider,
         staff_membership=staff_membership,
         grantee=UserFactory(email="grantee@example.com"),
-        program=_demo_program(),
+        program=program,
+        voucher=_issued_voucher(enterprise, program, users["applicant"]),
     )
 
 
 def _demo_program() -> Program:
     load_demo_programs(actor=None)
     return Program.objects.get(code="HZ-COMPUTE-2026")
+
+
+def _issued_voucher(enterprise: Enterprise, program: Program, user) -> Voucher:
+    """A voucher as the final approval leaves it: the application approved,
+    the face value moved from the program's budget into the voucher."""
+    application = Application.objects.create(
+        program=program,
+        enterprise=enterprise,
+        created_by=user,
+        status=Application.Status.APPROVED,
+        number="HZ-COMPUTE-2026-900001",
+    )
+    voucher = Voucher.objects.create(
+        code=codes.generate(),
+        application=application,
+        enterprise=enterprise,
+        program=program,
+        face_value=Decimal("1000.00"),
+        issued_at=timezone.now(),
+        expires_on=timezone.localdate() + timedelta(days=365),
+    )
+    ledger.voucher_fund(
+        voucher=voucher,
+        amount=voucher.face_value,
+        pools=ledger.budget_accounts(program, lock=True),
+    )
+    return voucher
 
 
 @pytest.fixture(scope="module")
@@ -575,6 +607,10 @@ def _program_closed(w: World, client) -> bool:
 
 
 PROGRAM_READERS_PAGE = role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, Role.REVIEWER)
+
+
+def _voucher(w: World) -> dict:
+    return {"code": w.voucher.code}
 
 
 EXPECTED: dict[str, Spec] = {
@@ -855,6 +891,13 @@ EXPECTED: dict[str, Spec] = {
             writers=frozenset({"program_manager"}),
         ),
     ),
+    # --- vouchers -------------------------------------------------------------
+    # Applicants list their own enterprises' vouchers (others': an empty list).
+    "vouchers:voucher-list": Spec(role_page(Role.APPLICANT)),
+    # The applicant's enterprise's voucher: its members and whoever may read
+    # the enterprise (Xihu reviewer, program manager, auditor); others 404.
+    "vouchers:voucher-detail": Spec(object_page(ENTERPRISE_READERS), kwargs=_voucher),
+    "vouchers:certificate": Spec(object_page(ENTERPRISE_READERS), kwargs=_voucher),
     # --- public: eligibility self-check, API schema and docs ----------------
     "vouchers:self-check": Spec(everyone(OK), post=Post(everyone(OK))),
     "vouchers-api:self-check": Spec(

@@ -1,7 +1,8 @@
 """Voucher codes: 16 characters in 4 groups (XXXX-XXXX-XXXX-XXXX) from an
 alphabet without look-alike characters (no 0/O, 1/I/L), the last one a
-Luhn mod 30 check character, so a mistyped character or two swapped
-neighbours are caught before any lookup. 15 random characters give
+Luhn mod 30 check character, so a mistyped character is always caught, and
+two swapped neighbours too except the pair A↔8 (2 of 870 ordered pairs), before
+any lookup. 15 random characters give
 30^15 ≈ 1.4 × 10^22 codes: unguessable.
 """
 

@@ -78,8 +78,15 @@ def transfer(
 def program_fund(*, program: Program, budget: dict[str, Decimal], actor=None) -> None:
     """Bring each funding source's appropriation to ``budget`` (by source):
     more money is a transfer funding → budget; less is budget → funding, as
-    far as the budget is still free."""
-    for source, target in budget.items():
+    far as the budget is still free. A source no longer in ``budget`` goes
+    back to zero."""
+    known = set(
+        LedgerAccount.objects.filter(program=program, kind=K.FUNDING).values_list(
+            "funding_source", flat=True
+        )
+    )
+    targets = {source: ZERO for source in known} | dict(budget)
+    for source, target in sorted(targets.items()):
         funding = account(program, K.FUNDING, source)
         pool = account(program, K.BUDGET, source)
         funding = LedgerAccount.objects.select_for_update().get(pk=funding.pk)

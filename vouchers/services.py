@@ -145,6 +145,14 @@ def program_change_params(
     if program.status in (S.OPEN, S.CLOSED):
         from .ledger import program_fund
 
+        if effective_from > now and latest and latest.parsed().budget != parsed.budget:
+            # The ledger moves money now; a budget change cannot wait.
+            raise ApplicationError(
+                _(
+                    "A change of the budget takes effect at once: make it a version effective now."
+                ),
+                field="effective_from",
+            )
         program_fund(program=program, budget=parsed.budget, actor=actor)
     audit_event_record(
         action=actions.PROGRAM_VERSION_CREATED,
