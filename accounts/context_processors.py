@@ -10,6 +10,7 @@ NAVIGATION = [
     (_("My vouchers"), "vouchers:voucher-list", {Role.APPLICANT}),
     (_("My provider"), "enterprises:provider-mine", {Role.PROVIDER_STAFF}),
     (_("Review desk"), "enterprises:review-home", {Role.REVIEWER}),
+    (_("Review queue"), "review:queue", {Role.REVIEWER, Role.PROGRAM_MANAGER}),
     (
         _("Enterprise register"),
         "enterprises:register",

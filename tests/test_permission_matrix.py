@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -306,6 +306,9 @@ class World:
     grantee: Any  # an account without roles, for the staff grant form
     program: Program  # HZ-COMPUTE-2026, open
     voucher: Voucher  # the applicant's enterprise's, in ``program``
+    # In review at the county stage of ``program``: the applicant's enterprise
+    # (Xihu), contract with ``other_provider`` (approved).
+    application: Application
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -409,6 +412,9 @@ def _build_world() -> World:
         grantee=UserFactory(email="grantee@example.com"),
         program=program,
         voucher=_issued_voucher(enterprise, program, users["applicant"]),
+        application=_application_in_review(
+            users["applicant"], enterprise, other_provider, program
+        ),
     )
 
 
@@ -442,6 +448,41 @@ def _issued_voucher(enterprise: Enterprise, program: Program, user) -> Voucher:
         pools=ledger.budget_accounts(program, lock=True),
     )
     return voucher
+
+
+def _application_in_review(applicant, enterprise, provider, program) -> Application:
+    """Submitted through the services as an applicant would; the enterprise
+    is made a small one so the program's rules admit it."""
+    from enterprises.services import classify_enterprise
+    from vouchers import applications as svc
+
+    enterprise.refresh_from_db()  # keeps the phone set above
+    enterprise.industry_code, enterprise.employees = "I65", 45
+    enterprise.revenue = Decimal("12000000")
+    enterprise.total_assets = Decimal("5000000")
+    classify_enterprise(enterprise)
+    enterprise.save()
+    application = svc.application_create(
+        enterprise=enterprise, program=program, user=applicant
+    )
+    svc.application_save_contract(
+        application=application,
+        user=applicant,
+        provider=provider,
+        offering=None,
+        contract_number="HT-MATRIX-1",
+        signed_on=date(2026, 3, 1),
+        term_months=12,
+        year_contract_total=None,
+        lines=[svc.LineInput("compute", "GPU 卡时", Decimal("400000.00"))],
+    )
+    for kind in svc.required_documents(application):
+        svc.application_attach(
+            application=application, user=applicant, kind=kind, upload=_pdf()
+        )
+    application = svc.application_submit(application=application, user=applicant)
+    assert application.status == Application.Status.IN_REVIEW, application.status
+    return application
 
 
 @pytest.fixture(scope="module")
@@ -611,6 +652,14 @@ PROGRAM_READERS_PAGE = role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, Role.REVIEW
 
 def _voucher(w: World) -> dict:
     return {"code": w.voucher.code}
+
+
+def _application(w: World) -> dict:
+    return {"pk": w.application.pk}
+
+
+def _application_decided(w: World, client) -> bool:
+    return w.application.reviews.exists()
 
 
 EXPECTED: dict[str, Spec] = {
@@ -898,6 +947,46 @@ EXPECTED: dict[str, Spec] = {
     # the enterprise (Xihu reviewer, program manager, auditor); others 404.
     "vouchers:voucher-detail": Spec(object_page(ENTERPRISE_READERS), kwargs=_voucher),
     "vouchers:certificate": Spec(object_page(ENTERPRISE_READERS), kwargs=_voucher),
+    # --- review -------------------------------------------------------------
+    "review:queue": Spec(role_page(Role.REVIEWER, Role.PROGRAM_MANAGER)),
+    # The Xihu application is in the Xihu reviewer's queue only (county
+    # stage): the batch approves it for them; for the others it is not in
+    # their queue, so nothing happens and they are sent back to the queue.
+    "review:batch-approve": Spec(
+        role_page(Role.REVIEWER, Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        post=Post(
+            role_page(Role.REVIEWER, Role.PROGRAM_MANAGER, ok=to("review:queue")),
+            data=lambda w: {"ids": [w.application.pk]},
+            done=_application_decided,
+            writers=frozenset({"reviewer"}),
+        ),
+    ),
+    # Reviewers read their queue's applications (and those they decided);
+    # program managers and auditors read all. Only who may decide it (here the
+    # Xihu reviewer: county stage) may post a decision; readers who may not
+    # get 403, a Ningbo reviewer does not know it.
+    "review:detail": Spec(
+        role_page(
+            Role.REVIEWER,
+            Role.PROGRAM_MANAGER,
+            Role.AUDITOR,
+            other_reviewer=NOT_FOUND,
+        ),
+        kwargs=_application,
+        post=Post(
+            role_page(
+                Role.REVIEWER,
+                Role.PROGRAM_MANAGER,
+                Role.AUDITOR,
+                ok=FORBIDDEN,
+                reviewer=to("review:queue"),
+                other_reviewer=NOT_FOUND,
+            ),
+            data=lambda w: {"decision": "return", "note": "合同附件缺页"},
+            done=_application_decided,
+            writers=frozenset({"reviewer"}),
+        ),
+    ),
     # --- public: eligibility self-check, API schema and docs ----------------
     "vouchers:self-check": Spec(everyone(OK), post=Post(everyone(OK))),
     "vouchers-api:self-check": Spec(

@@ -85,7 +85,7 @@ def program_fund(*, program: Program, budget: dict[str, Decimal], actor=None) ->
             "funding_source", flat=True
         )
     )
-    targets = {source: ZERO for source in known} | dict(budget)
+    targets = dict.fromkeys(known, ZERO) | dict(budget)
     for source, target in sorted(targets.items()):
         funding = account(program, K.FUNDING, source)
         pool = account(program, K.BUDGET, source)

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from accounts.tasks import send_email
 from enterprises.models import Membership
 
-from .models import Application, Notification, RejectionReason
+from .models import Application, Notification, RejectionReason, Voucher
 
 
 def notify_applicant(application: Application, *, reasons=None, note: str = "") -> None:
@@ -29,6 +29,7 @@ def notify_applicant(application: Application, *, reasons=None, note: str = "") 
         labels.get(r, {"zh": r, "en": r}) if isinstance(r, str) else r
         for r in reasons or []
     ]
+    voucher = Voucher.objects.filter(application=application).first()
     members = Membership.objects.filter(
         enterprise_id=application.enterprise_id, role=Role.APPLICANT
     ).select_related("user")
@@ -41,6 +42,10 @@ def notify_applicant(application: Application, *, reasons=None, note: str = "") 
                 "reasons": reasons or [],
                 "note": note,
                 "language": user.language,
+                "voucher": voucher,
+                "reduced": voucher is not None
+                and application.requested_subsidy is not None
+                and voucher.face_value < application.requested_subsidy,
             }
             subject = render_to_string(
                 "vouchers/email/status_subject.txt", context
