@@ -7,6 +7,7 @@ from .roles import Role
 # (label, url name, roles that see it); the first match is the role's home.
 NAVIGATION = [
     (_("My enterprises"), "enterprises:mine", {Role.APPLICANT}),
+    (_("My applications"), "applications:list", {Role.APPLICANT}),
     (_("My vouchers"), "vouchers:voucher-list", {Role.APPLICANT}),
     (_("My provider"), "enterprises:provider-mine", {Role.PROVIDER_STAFF}),
     (_("Review desk"), "enterprises:review-home", {Role.REVIEWER}),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/", include("audits.urls")),
     path("vouchers/", include("vouchers.urls")),
     path("programs/", include("vouchers.urls_programs")),
+    path("applications/", include("vouchers.urls_applications")),
     path("review/", include("vouchers.urls_review")),
     path("api/v1/", include("vouchers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

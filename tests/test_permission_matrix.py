@@ -81,7 +81,7 @@ from tests.factories import (
 )
 from vouchers import codes, ledger
 from vouchers.demo_data import load_demo_programs
-from vouchers.models import Application, Program, Voucher
+from vouchers.models import Application, ApplicationDocument, Program, Voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -308,7 +308,8 @@ class World:
     voucher: Voucher  # the applicant's enterprise's, in ``program``
     # In review at the county stage of ``program``: the applicant's enterprise
     # (Xihu), contract with ``other_provider`` (approved).
-    application: Application
+    application: Application  # in review at the county stage (other_provider)
+    draft_application: Application  # the applicant's complete draft
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -415,6 +416,9 @@ def _build_world() -> World:
         application=_application_in_review(
             users["applicant"], enterprise, other_provider, program
         ),
+        draft_application=_complete_draft(
+            users["applicant"], enterprise, other_provider, program, "HT-MATRIX-3"
+        ),
     )
 
 
@@ -462,6 +466,18 @@ def _application_in_review(applicant, enterprise, provider, program) -> Applicat
     enterprise.total_assets = Decimal("5000000")
     classify_enterprise(enterprise)
     enterprise.save()
+    application = _complete_draft(
+        applicant, enterprise, provider, program, "HT-MATRIX-1"
+    )
+    application = svc.application_submit(application=application, user=applicant)
+    assert application.status == Application.Status.IN_REVIEW, application.status
+    return application
+
+
+def _complete_draft(applicant, enterprise, provider, program, number) -> Application:
+    """A draft with its contract and every required document."""
+    from vouchers import applications as svc
+
     application = svc.application_create(
         enterprise=enterprise, program=program, user=applicant
     )
@@ -470,7 +486,7 @@ def _application_in_review(applicant, enterprise, provider, program) -> Applicat
         user=applicant,
         provider=provider,
         offering=None,
-        contract_number="HT-MATRIX-1",
+        contract_number=number,
         signed_on=date(2026, 3, 1),
         term_months=12,
         year_contract_total=None,
@@ -480,9 +496,7 @@ def _application_in_review(applicant, enterprise, provider, program) -> Applicat
         svc.application_attach(
             application=application, user=applicant, kind=kind, upload=_pdf()
         )
-    application = svc.application_submit(application=application, user=applicant)
-    assert application.status == Application.Status.IN_REVIEW, application.status
-    return application
+    return Application.objects.get(pk=application.pk)
 
 
 @pytest.fixture(scope="module")
@@ -660,6 +674,62 @@ def _application(w: World) -> dict:
 
 def _application_decided(w: World, client) -> bool:
     return w.application.reviews.exists()
+
+
+def _draft(w: World) -> dict:
+    return {"pk": w.draft_application.pk}
+
+
+def _submitted(w: World) -> dict:
+    return {"pk": w.application.pk}
+
+
+def _draft_of(w: World) -> Application:
+    return Application.objects.get(pk=w.draft_application.pk)
+
+
+def _application_started(w: World, client) -> bool:
+    return Application.objects.filter(
+        enterprise=w.enterprise, program__code="ZJ-MODEL-2026"
+    ).exists()
+
+
+def _contract_saved(w: World, client) -> bool:
+    return _draft_of(w).contract_number == "HT-MATRIX-2"
+
+
+def _draft_autosaved(w: World, client) -> bool:
+    return (_draft_of(w).draft or {}).get("contract", {}).get(
+        "contract_number"
+    ) == "HT-TYPED"
+
+
+def _contract_replaced(w: World, client) -> bool:
+    return ApplicationDocument.objects.filter(
+        application=w.draft_application,
+        kind="contract",
+        document__original_name="matrix-contract.pdf",
+    ).exists()
+
+
+def _draft_submitted(w: World, client) -> bool:
+    return _draft_of(w).status != Application.Status.DRAFT
+
+
+def _application_withdrawn(w: World, client) -> bool:
+    return (
+        Application.objects.get(pk=w.application.pk).status
+        == Application.Status.WITHDRAWN
+    )
+
+
+# Pages of one application: applicants of its enterprise (owner or not);
+# another enterprise's applicant does not know it (404).
+APPLICATION_PAGE = role_page(Role.APPLICANT, other_applicant=NOT_FOUND)
+
+
+def _application_post(ok: Expect) -> Answers:
+    return role_page(Role.APPLICANT, ok=ok, other_applicant=NOT_FOUND)
 
 
 EXPECTED: dict[str, Spec] = {
@@ -985,6 +1055,88 @@ EXPECTED: dict[str, Spec] = {
             data=lambda w: {"decision": "return", "note": "合同附件缺页"},
             done=_application_decided,
             writers=frozenset({"reviewer"}),
+        ),
+    ),
+    # --- applications: the applicant's side ---------------------------------
+    "applications:list": Spec(role_page(Role.APPLICANT)),
+    # Another enterprise's applicant may use the page, but cannot pick this
+    # enterprise (not among its own): the form answers with an error.
+    "applications:new": Spec(
+        role_page(Role.APPLICANT),
+        post=Post(
+            role_page(Role.APPLICANT, ok=to("applications:contract"))
+            | {"other_applicant": OK},
+            data=lambda w: {
+                "enterprise": w.enterprise.pk,
+                "program": Program.objects.get(code="ZJ-MODEL-2026").pk,
+            },
+            done=_application_started,
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    "applications:detail": Spec(APPLICATION_PAGE, kwargs=_draft),
+    "applications:contract": Spec(
+        APPLICATION_PAGE,
+        kwargs=_draft,
+        post=Post(
+            _application_post(to("applications:documents")),
+            data=lambda w: {
+                "provider": w.other_provider.pk,
+                "contract_number": "HT-MATRIX-2",
+                "signed_on": str(timezone.localdate()),
+                "term_months": "12",
+                "line_0_category": "compute",
+                "line_0_description": "GPU 卡时",
+                "line_0_amount": "1000.00",
+                "action": "continue",
+            },
+            done=_contract_saved,
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    # require_POST sits inside the role guard, before the object check.
+    "applications:autosave": Spec(
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"pk": w.draft_application.pk, "step": "contract"},
+        post=Post(
+            _application_post(OK),
+            data=lambda w: {"contract_number": "HT-TYPED"},
+            done=_draft_autosaved,
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    "applications:documents": Spec(
+        APPLICATION_PAGE,
+        kwargs=_draft,
+        post=Post(
+            _application_post(to("applications:documents")),
+            data=lambda w: {
+                "action": "upload",
+                "contract": _pdf("matrix-contract.pdf"),
+            },
+            done=_contract_replaced,
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    # POST submits the (complete) draft.
+    "applications:review": Spec(
+        APPLICATION_PAGE,
+        kwargs=_draft,
+        post=Post(
+            _application_post(to("applications:detail")),
+            done=_draft_submitted,
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    # The receipt exists once submitted (a draft's answers 404 to everyone).
+    "applications:receipt": Spec(APPLICATION_PAGE, kwargs=_submitted),
+    "applications:withdraw": Spec(
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=_submitted,
+        post=Post(
+            _application_post(to("applications:detail")),
+            done=_application_withdrawn,
+            writers=frozenset(MEMBERS),
         ),
     ),
     # --- public: eligibility self-check, API schema and docs ----------------

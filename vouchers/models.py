@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Region
@@ -305,7 +305,7 @@ class LineItem(models.Model):
         MODEL = "model", _("Model service")
         STORAGE = "storage", _("Storage")
         NETWORK = "network", _("Network")
-        SECURITY = "security", _("Security")
+        SECURITY = "security", pgettext_lazy("line item category", "Security")
         OTHER = "other", _("Other")
 
     application = models.ForeignKey(
