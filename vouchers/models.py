@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Region
@@ -164,11 +164,11 @@ class Application(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
         IN_REVIEW = "in_review", _("In review")
         RETURNED = "returned", _("Returned for correction")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", pgettext_lazy("application status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("application status", "Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     number = models.CharField(
@@ -293,7 +293,7 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return self.number or f"draft {self.pk}"
+        return self.number or gettext("Draft %(id)d") % {"id": self.pk}
 
 
 class LineItem(models.Model):
