@@ -26,4 +26,9 @@ app.conf.beat_schedule = {
         "task": "enterprises.tasks.clean_orphan_uploads",
         "schedule": crontab(hour=3, minute=45),
     },
+    # https://crontab.guru/#0_8_*_*_* : every morning at 08:00 (Asia/Shanghai), reviewers' digest
+    "reviewer-digest": {
+        "task": "vouchers.tasks.reviewer_digest",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }

@@ -258,7 +258,22 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["program", "status", "stage"]),
             models.Index(fields=["status", "stage_level"]),
-            models.Index(fields=["enterprise", "status"]),
+            # Per-state counts of a region answered from the index alone.
+            models.Index(
+                fields=["enterprise", "status", "id"],
+                name="application_enterprise_status",
+            ),
+            # Review queues in their order (oldest submitted first).
+            models.Index(
+                fields=["stage_level", "submitted_at", "id", "enterprise"],
+                condition=Q(status="in_review"),
+                name="application_queue_order",
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="in_review", final_stage=True),
+                name="application_final_queue_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -26,6 +26,7 @@ from enterprises.models import (
     Region,
 )
 from enterprises.uscc import make_uscc
+from vouchers.demo_applications import load_application_demo
 from vouchers.demo_data import load_demo_programs
 
 DEMO_PASSWORD = "Demo-Pass-2026"
@@ -79,6 +80,10 @@ class Command(BaseCommand):
             manager = get_user_model().objects.get(email="manager@example.com")
             register = load_register_demo(manager=manager)
             register["programs"] = load_demo_programs(actor=manager)
+            demo = load_application_demo(manager=manager)
+            register["applications"] = demo["applications"]
+            register["reviewers"] = demo["reviewers"]
+            rows += demo["logins"]
         self._print(rows, created_departments, register)
 
     def _user(self, email, name):

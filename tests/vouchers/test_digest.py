@@ -1,0 +1,180 @@
+"""The reviewers' daily digest (`vouchers.tasks.reviewer_digest`, scheduled
+at 08:00): one e-mail to each reviewer with applications new in their queue,
+with the count, in the reviewer's language; nothing to the others."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from celery.schedules import crontab
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
+
+from accounts.roles import Role
+from config.celery import app as celery_app
+from enterprises.services import classify_enterprise
+from tests.factories import ProviderFactory, make_role_user
+from vouchers import applications as svc
+from vouchers import notifications
+from vouchers.models import Application
+from vouchers.tasks import reviewer_digest
+
+pytestmark = pytest.mark.django_db
+
+
+def _pdf():
+    return SimpleUploadedFile(
+        "x.pdf", b"%PDF-1.4\n%%EOF", content_type="application/pdf"
+    )
+
+
+def _submitted(program, applicant, enterprise, provider, number: str) -> Application:
+    app = svc.application_create(enterprise=enterprise, program=program, user=applicant)
+    svc.application_save_contract(
+        application=app,
+        user=applicant,
+        provider=provider,
+        offering=None,
+        contract_number=number,
+        signed_on=date(2026, 3, 1),
+        term_months=12,
+        year_contract_total=None,
+        lines=[svc.LineInput("compute", "GPU 卡时", Decimal("100000.00"))],
+    )
+    for kind in svc.required_documents(app):
+        svc.application_attach(
+            application=app, user=applicant, kind=kind, upload=_pdf()
+        )
+    return svc.application_submit(application=app, user=applicant)
+
+
+@pytest.fixture
+def queues(settings, tmp_path, hz_program):
+    """Two applications waiting at the county (Xihu, an English-speaking
+    reviewer), two at the city (Hangzhou, a Chinese-speaking one), and
+    reviewers with nothing new: Ningbo (nothing at all), the province (the
+    program has no province stage) and Yuhang (only an old one)."""
+    settings.MEDIA_ROOT = tmp_path
+    applicant = make_role_user(Role.APPLICANT, region="330106")
+    enterprise = applicant.memberships.get().enterprise
+    enterprise.industry_code, enterprise.employees = "I65", 45
+    enterprise.revenue, enterprise.total_assets = (
+        Decimal("12000000"),
+        Decimal("5000000"),
+    )
+    classify_enterprise(enterprise)
+    enterprise.save()
+    county = make_role_user(Role.REVIEWER, region="330106", language="en")
+    city = make_role_user(Role.REVIEWER, region="330100", language="zh-hans")
+    others = [
+        make_role_user(Role.REVIEWER, region=code, language="en")
+        for code in ("330200", "330000", "330110")
+    ]
+    provider = ProviderFactory()
+    apps = [
+        _submitted(hz_program, applicant, enterprise, provider, f"HT-{n}")
+        for n in range(4)
+    ]
+    for app in apps[2:]:
+        svc.application_decide(application=app, reviewer=county, decision="approve")
+    # Yuhang's reviewer has one waiting since last week: not new.
+    yuhang = make_role_user(Role.APPLICANT, region="330110")
+    old = yuhang.memberships.get().enterprise
+    old.industry_code, old.employees = "I65", 45
+    old.revenue, old.total_assets = Decimal("12000000"), Decimal("5000000")
+    classify_enterprise(old)
+    old.save()
+    stale = _submitted(hz_program, yuhang, old, provider, "HT-OLD")
+    Application.objects.filter(pk=stale.pk).update(
+        updated_at=timezone.now() - timedelta(days=7)
+    )
+    return county, city, others
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """(template, active language, recipient) of every digest rendered."""
+    calls = []
+    real = notifications.render_to_string
+
+    def spy(template, context=None, *args, **kwargs):
+        if "digest" in template:
+            calls.append((template, translation.get_language(), context["user"].email))
+        return real(template, context, *args, **kwargs)
+
+    monkeypatch.setattr(notifications, "render_to_string", spy)
+    return calls
+
+
+def test_each_reviewer_with_new_applications_gets_one_email_with_the_count(
+    queues, rendered, mailoutbox
+):
+    # given
+    county, city, _others = queues
+    mailoutbox.clear()
+
+    # when
+    sent = reviewer_digest.delay().get()
+
+    # then: one e-mail each to the two reviewers with new applications
+    assert sent == 2
+    by_recipient = {tuple(m.to): m for m in mailoutbox}
+    assert set(by_recipient) == {(county.email,), (city.email,)}
+    english = by_recipient[(county.email,)]
+    assert english.subject == "2 applications are waiting in your review queue"
+    assert "Since yesterday, 2 applications have come into your review queue." in (
+        english.body
+    )
+    chinese = by_recipient[(city.email,)]
+    assert "2" in chinese.subject
+    # each rendered in the recipient's own language (the Chinese wording of
+    # these messages may not be translated yet, so only the language is checked)
+    assert sorted(rendered) == sorted(
+        [
+            ("vouchers/email/digest_subject.txt", "en", county.email),
+            ("vouchers/email/digest_body.txt", "en", county.email),
+            ("vouchers/email/digest_subject.txt", "zh-hans", city.email),
+            ("vouchers/email/digest_body.txt", "zh-hans", city.email),
+        ]
+    )
+    with translation.override("zh-hans"):
+        from django.template.loader import render_to_string
+
+        expected_zh = render_to_string(
+            "vouchers/email/digest_subject.txt", {"count": 2, "user": city}
+        ).strip()
+    assert chinese.subject == expected_zh
+
+
+def test_reviewers_with_nothing_new_get_nothing(queues, mailoutbox):
+    # given
+    _county, _city, others = queues
+    mailoutbox.clear()
+
+    # when
+    reviewer_digest.delay().get()
+
+    # then
+    recipients = {address for m in mailoutbox for address in m.to}
+    assert not recipients & {u.email for u in others}
+    assert len(mailoutbox) == 2
+
+
+def test_nothing_new_anywhere_sends_nothing(queues, mailoutbox):
+    # given: everything waiting has been there for two days
+    Application.objects.update(updated_at=timezone.now() - timedelta(days=2))
+    mailoutbox.clear()
+
+    # when
+    sent = reviewer_digest.delay().get()
+
+    # then
+    assert sent == 0
+    assert mailoutbox == []
+
+
+def test_the_digest_is_scheduled_every_morning_at_eight():
+    entry = celery_app.conf.beat_schedule["reviewer-digest"]
+    assert entry["task"] == "vouchers.tasks.reviewer_digest" == reviewer_digest.name
+    assert entry["schedule"] == crontab(hour=8, minute=0)
+    assert celery_app.conf.timezone == "Asia/Shanghai"
