@@ -803,10 +803,16 @@ def _issue_voucher(
     move the subsidy from the budget into a new voucher, issue it.
 
     Locks, always in this order: the enterprise (serialises its approvals,
-    so the cap holds), then the program's budget accounts by id (so the
-    budget holds). The check constraint on balances is the last guard.
+    so the cap holds), then the program, then the program's budget accounts
+    by id (so the budget holds). The check constraint on balances is the
+    last guard. The program comes before the budget accounts because a new
+    version or reopening (``program_fund``) locks them in that order; an
+    approval holding the accounts first and then writing the voucher (which
+    refers to the program) would deadlock against it. FOR NO KEY UPDATE:
+    rows merely referring to the program (new applications) are not held up.
     """
     Enterprise.objects.select_for_update().get(pk=application.enterprise_id)
+    Program.objects.select_for_update(no_key=True).get(pk=application.program_id)
     pools = ledger.budget_accounts(application.program, lock=True)
     params = application.program_version.parsed()
     now = timezone.now()
