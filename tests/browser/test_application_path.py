@@ -14,16 +14,15 @@ their wording, so that they hold whatever the state of the translations.
 import re
 import shutil
 import subprocess
-import time
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.roles import Role
 from enterprises.services import classify_enterprise
-from tests.factories import PASSWORD, ProviderFactory, add_totp, make_role_user
+from tests.browser.helpers import nav_link, sign_in, sign_in_with_totp
+from tests.factories import ProviderFactory, add_totp, make_role_user
 from vouchers.demo_data import load_demo_programs
 from vouchers.ledger import check_ledger
 from vouchers.models import Application, Program
@@ -124,34 +123,6 @@ def world():
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    form = page.locator("main form[action^='/accounts/login/']")
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-
-
-def totp_code(secret: str) -> str:
-    """The current code; waits out the last seconds of a 30 s window."""
-    if 30 - time.time() % 30 < 2:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def sign_in_with_totp(page: Page, base_url: str, email: str, secret: str) -> None:
-    sign_in(page, base_url, email)
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    form = page.locator("main form[action='/accounts/2fa/authenticate/']")
-    form.locator("input[name=code]").fill(totp_code(secret))
-    form.locator("button[type=submit]").first.click()
-    expect(page).to_have_url(base_url + "/")
-
-
-def nav_link(page: Page, path: str):
-    return page.locator(f"header nav.main-nav a[href='{path}']")
 
 
 def status_badge(page: Page):

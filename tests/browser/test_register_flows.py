@@ -8,16 +8,15 @@ zh-CN``, so the pages answer in Chinese and the assertions use Chinese text.
 """
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.roles import Role
 from enterprises.models import Enterprise, Provider
 from enterprises.uscc import make_uscc
-from tests.factories import PASSWORD, UserFactory, add_totp, make_role_user
+from tests.browser.helpers import nav_link, sign_in, sign_in_with_totp
+from tests.factories import UserFactory, add_totp, make_role_user
 
 # live_server needs committed data, so each test flushes the database after
 # itself; serialized_rollback puts back what the migrations loaded (regions).
@@ -64,34 +63,6 @@ def media_root(settings, tmp_path):
     """Uploaded licences go to a temporary directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(base_url + "/accounts/login/")
-    form = page.locator("main form[action^='/accounts/login/']")
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
-
-
-def totp_code(secret: str) -> str:
-    """The current code; waits out the last seconds of a 30 s window."""
-    if 30 - time.time() % 30 < 2:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def sign_in_with_totp(page: Page, base_url: str, email: str, secret: str) -> None:
-    sign_in(page, base_url, email)
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    form = page.locator("main form[action='/accounts/2fa/authenticate/']")
-    form.locator("input[name=code]").fill(totp_code(secret))
-    form.locator("button[type=submit]").first.click()
-    expect(page).to_have_url(base_url + "/")
-
-
-def nav_link(page: Page, path: str):
-    return page.locator(f"header nav.main-nav a[href='{path}']")
 
 
 def test_applicant_claims_an_enterprise_and_sees_its_size_class(
