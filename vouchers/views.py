@@ -7,6 +7,7 @@ serializer (vouchers.serializers), whose errors are put beside the fields.
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django import forms
@@ -18,7 +19,13 @@ from django.views.decorators.http import require_http_methods
 from enterprises.models import Provider, Region, SizeClass
 from enterprises.uscc import uscc_org_code_warning
 
-from .api import decision_answer, run_self_check, validate_self_check
+from .api import (
+    SelfCheckThrottle,
+    decision_answer,
+    run_self_check,
+    throttled_message,
+    validate_self_check,
+)
 from .eligibility.registry import FAIL, NOT_APPLICABLE, PASS, REVIEW
 from .params import FACILITIES
 from .selectors import program_list_open
@@ -294,6 +301,10 @@ def _result_view(program, decision, answer: dict) -> dict[str, Any]:
     }
 
 
+# What the API's throttle reads off its view: the page shares the API's scope.
+SELF_CHECK_SCOPE = SimpleNamespace(throttle_scope="self_check")
+
+
 @require_http_methods(["GET", "POST"])
 def self_check_page(request):
     data = request.POST if request.method == "POST" else None
@@ -305,6 +316,11 @@ def self_check_page(request):
     result = None
     warning = None
     top_errors: list[str] = []
+    throttle = SelfCheckThrottle()
+    if data is not None and not throttle.allow_request(request, SELF_CHECK_SCOPE):
+        # The page shares the API's per-client limit.
+        top_errors.append(throttled_message(throttle.wait()))
+        data = None
     if data is not None:
         for form in all_forms:
             form.is_valid()  # binds cleaned_data so errors can be added

@@ -296,3 +296,25 @@ def test_page_is_under_the_site_csp(client, open_programs):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "<script" not in response.content.decode()
     assert ' style="' not in response.content.decode()
+
+
+def test_the_page_shares_the_apis_per_client_limit(client, open_programs, settings):
+    # given: two checks a minute per client
+    from django.core.cache import cache
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"self_check": "2/minute"},
+    }
+    cache.clear()
+    assert "200,000.00" in client.post(URL, VALID).content.decode()
+    client.post(URL, VALID)
+
+    # when
+    response = client.post(URL, VALID, HTTP_ACCEPT_LANGUAGE="en")
+
+    # then: answered with the limit's message, no result
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Request was throttled" in html
+    assert "200,000.00" not in html
