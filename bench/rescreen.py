@@ -55,7 +55,7 @@ from enterprises.models import (  # noqa: E402
 from enterprises.pii import hash_id_number, mask_id_number  # noqa: E402
 from enterprises.services.register import classify_enterprise  # noqa: E402
 from enterprises.uscc import make_uscc  # noqa: E402
-from vouchers.demo_data import load_demo_programs  # noqa: E402
+from vouchers.demo.programs import load_demo_programs  # noqa: E402
 from vouchers.eligibility.rescreen import (  # noqa: E402
     SUBJECT_TYPE,
     rescreen_enterprises,

@@ -86,16 +86,16 @@ from enterprises.models import (  # noqa: E402
 from enterprises.services import department_ensure_all  # noqa: E402
 from enterprises.services.register import classify_enterprise  # noqa: E402
 from enterprises.uscc import make_uscc  # noqa: E402
-from vouchers.applications import application_facts  # noqa: E402
-from vouchers.demo_data import load_demo_programs  # noqa: E402
+from vouchers.applications.selectors import application_facts  # noqa: E402
+from vouchers.demo.programs import load_demo_programs  # noqa: E402
 from vouchers.eligibility.engine import evaluate  # noqa: E402
 from vouchers.models import (  # noqa: E402
     Application,
     EligibilityDecision,
     Program,
 )
-from vouchers.selectors import program_context, program_version_at  # noqa: E402
-from vouchers.selectors_review import review_queue  # noqa: E402
+from vouchers.programs.selectors import program_context, program_version_at  # noqa: E402
+from vouchers.review.selectors import review_queue  # noqa: E402
 
 NAME_PREFIX = "队列基准企业"  # benchmark enterprises are found by this prefix
 CONTRACT_PREFIX = "BQ-"  # and benchmark applications by this contract prefix

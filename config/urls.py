@@ -25,9 +25,9 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("audit/", include("audits.urls")),
     path("vouchers/", include("vouchers.urls")),
-    path("programs/", include("vouchers.urls_programs")),
-    path("applications/", include("vouchers.urls_applications")),
-    path("review/", include("vouchers.urls_review")),
+    path("programs/", include("vouchers.programs.urls")),
+    path("applications/", include("vouchers.applications.urls")),
+    path("review/", include("vouchers.review.urls")),
     path("api/v1/", include("vouchers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

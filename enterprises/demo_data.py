@@ -28,21 +28,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from accounts.demo import DemoUsers
 from accounts.roles import Role
-from audits import actions
-from audits.services import audit_event_record
 
 from . import services
 from .models import DishonestEntity, Enterprise, Provider, Region
 from .uscc import make_uscc
 
-DEMO_PASSWORD = "Demo-Pass-2026"
 IMPORT_USER_EMAIL = "register-import@example.com"
 IMPORT_USER_NAME = "登记册导入（系统）"
 FISCAL_YEAR = 2025
@@ -444,43 +439,15 @@ class _Loader:
             ),
             0,
         )
-        self._password_hash = None
+        self._users = DemoUsers()
         self._import_user = None
         self._regions = Region.objects.in_bulk()
 
     # Users -----------------------------------------------------------------
 
     def user(self, email: str, full_name: str, *, can_sign_in: bool = True):
-        User = get_user_model()
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            if can_sign_in:
-                # Hashed once per run: hashing is slow on purpose.
-                if self._password_hash is None:
-                    self._password_hash = make_password(DEMO_PASSWORD)
-                password = self._password_hash
-            else:
-                password = make_password(None)
-            # The import account is a system actor: nobody signs in as it.
-            user = User.objects.create(
-                email=email,
-                full_name=full_name,
-                password=password,
-                is_active=can_sign_in,
-            )
-            audit_event_record(
-                action=actions.USER_CREATED,
-                target=user,
-                after={"email": email, "source": "demo"},
-            )
-            self.counts["users"] += 1
-        if (
-            can_sign_in
-            and not EmailAddress.objects.filter(user=user, email=email).exists()
-        ):
-            EmailAddress.objects.create(
-                user=user, email=email, verified=True, primary=True
-            )
+        user = self._users.user(email, full_name, can_sign_in=can_sign_in)
+        self.counts["users"] = self._users.created
         return user
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import reduce
 from operator import or_
@@ -40,28 +41,36 @@ def enterprise_list_for_member(*, user) -> QuerySet[Membership]:
     )
 
 
-def reviewer_region_prefixes(user) -> list[str]:
-    """The region prefixes of the departments where the user reviews."""
+# Region scoping: a government role acts on the enterprises registered
+# inside its department's region (``Region.prefix`` of the division code).
+# These two functions are the one place that says so, in Python and in SQL:
+# the register, the claims queue, the review queues and ``may_decide`` use
+# them.
+
+
+def department_regions(user, *roles: str) -> list[tuple[str, Region]]:
+    """(role, region) of each of the user's department memberships in one
+    of ``roles``."""
     return [
-        m.department.region.prefix
+        (m.role, m.department.region)
         for m in Membership.objects.filter(
-            user=user, role=Role.REVIEWER
+            user=user, role__in=roles, department__isnull=False
         ).select_related("department__region")
     ]
 
 
-def _region_condition(prefixes: list[str]) -> Q:
-    return reduce(or_, (Q(region__code__startswith=p) for p in prefixes))
-
-
-def enterprise_list_in_regions(*, prefixes: list[str]) -> QuerySet[Enterprise]:
+def in_regions(regions: Iterable[Region], *, field: str = "region") -> Q:
+    """A condition on ``<field>`` (a Region foreign key): inside one of
+    ``regions``. No regions: a condition nothing meets."""
+    prefixes = sorted({r.prefix for r in regions})
     if not prefixes:
-        return Enterprise.objects.none()
-    return (
-        Enterprise.objects.filter(_region_condition(prefixes))
-        .select_related("region")
-        .order_by("region_id", "name")
-    )
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__code__startswith": p}) for p in prefixes))
+
+
+def reviewer_regions(user) -> list[Region]:
+    """The regions of the departments where the user reviews."""
+    return [region for _role, region in department_regions(user, Role.REVIEWER)]
 
 
 def enterprise_visible(*, user) -> QuerySet[Enterprise]:
@@ -72,9 +81,7 @@ def enterprise_visible(*, user) -> QuerySet[Enterprise]:
         return Enterprise.objects.all()
     conditions = []
     if Role.REVIEWER in roles:
-        prefixes = reviewer_region_prefixes(user)
-        if prefixes:
-            conditions.append(_region_condition(prefixes))
+        conditions.append(in_regions(reviewer_regions(user)))
     if Role.APPLICANT in roles:
         conditions.append(Q(memberships__user=user, memberships__role=Role.APPLICANT))
     if not conditions:
@@ -177,12 +184,10 @@ def declaration_history(*, enterprise: Enterprise) -> QuerySet[InvestmentDeclara
 
 
 def claim_queue(*, user) -> QuerySet[EnterpriseClaim]:
-    prefixes = reviewer_region_prefixes(user)
-    if not prefixes:
-        return EnterpriseClaim.objects.none()
+    """The claims of enterprises in the regions where the user reviews."""
     return (
         EnterpriseClaim.objects.filter(
-            reduce(or_, (Q(enterprise__region__code__startswith=p) for p in prefixes))
+            in_regions(reviewer_regions(user), field="enterprise__region")
         )
         .select_related("enterprise__region", "claimant", "licence")
         .order_by("status", "created_at")

@@ -41,6 +41,8 @@ TIERS = ("large", "medium", "small")
 """The tiers with lower bounds, in the order they are tried."""
 MICRO = "micro"
 SIZE_CLASSES = (*TIERS, MICRO)
+SME_CLASSES = frozenset({"medium", "small", "micro"})
+"""Small and medium-sized enterprises (中小企业): every class but large."""
 
 NOT_COVERED = "not_covered"
 """Industries outside the standard: finance, public administration, international

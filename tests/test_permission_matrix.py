@@ -79,8 +79,11 @@ from tests.factories import (
     make_role_user,
     membership,
 )
-from vouchers import codes, ledger
-from vouchers.demo_data import load_demo_programs
+from vouchers.applications.selectors import required_documents
+from vouchers.demo.programs import load_demo_programs
+from vouchers.issuance import codes
+from vouchers.ledger import services as ledger
+from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import Application, ApplicationDocument, Program, Voucher
 
 pytestmark = pytest.mark.django_db
@@ -449,7 +452,7 @@ def _issued_voucher(enterprise: Enterprise, program: Program, user) -> Voucher:
     ledger.voucher_fund(
         voucher=voucher,
         amount=voucher.face_value,
-        pools=ledger.budget_accounts(program, lock=True),
+        pools=budget_accounts_lock(program),
     )
     return voucher
 
@@ -458,7 +461,7 @@ def _application_in_review(applicant, enterprise, provider, program) -> Applicat
     """Submitted through the services as an applicant would; the enterprise
     is made a small one so the program's rules admit it."""
     from enterprises.services import classify_enterprise
-    from vouchers import applications as svc
+    from vouchers.applications import services as svc
 
     enterprise.refresh_from_db()  # keeps the phone set above
     enterprise.industry_code, enterprise.employees = "I65", 45
@@ -476,7 +479,7 @@ def _application_in_review(applicant, enterprise, provider, program) -> Applicat
 
 def _complete_draft(applicant, enterprise, provider, program, number) -> Application:
     """A draft with its contract and every required document."""
-    from vouchers import applications as svc
+    from vouchers.applications import services as svc
 
     application = svc.application_create(
         enterprise=enterprise, program=program, user=applicant
@@ -492,7 +495,7 @@ def _complete_draft(applicant, enterprise, provider, program, number) -> Applica
         year_contract_total=None,
         lines=[svc.LineInput("compute", "GPU 卡时", Decimal("400000.00"))],
     )
-    for kind in svc.required_documents(application):
+    for kind in required_documents(application):
         svc.application_attach(
             application=application, user=applicant, kind=kind, upload=_pdf()
         )

@@ -3,7 +3,9 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_pages_answer(client, applicant, reviewer, program_manager, auditor, provider_staff):
+def test_pages_answer(
+    client, applicant, reviewer, program_manager, auditor, provider_staff
+):
     for path in ["/", "/accounts/login/", "/accounts/signup/", "/healthz"]:
         assert client.get(path).status_code == 200, path
     for user, paths in [
@@ -11,7 +13,10 @@ def test_pages_answer(client, applicant, reviewer, program_manager, auditor, pro
         (reviewer, ["/", "/enterprises/review/"]),
         (program_manager, ["/enterprises/staff/", "/audit/events/"]),
         (auditor, ["/audit/events/"]),
-        (provider_staff, [f"/enterprises/providers/{provider_staff.memberships.get().provider_id}/"]),
+        (
+            provider_staff,
+            [f"/enterprises/providers/{provider_staff.memberships.get().provider_id}/"],
+        ),
     ]:
         client.force_login(user)
         for path in paths:

@@ -1,11 +1,8 @@
-"""REST API routes of the voucher programs, included under /api/v1/."""
+"""The REST API of the voucher programs under /api/v1/ (namespace
+"vouchers-api"), each sub-package listing its own endpoints."""
 
-from django.urls import path
-
-from . import api
+from .self_check.urls import api_urlpatterns as self_check_api
 
 app_name = "vouchers-api"
 
-urlpatterns = [
-    path("eligibility/self-check", api.SelfCheckView.as_view(), name="self-check"),
-]
+urlpatterns = [*self_check_api]

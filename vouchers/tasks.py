@@ -1,12 +1,6 @@
-"""Celery tasks of the voucher workflow (scheduled in config/celery.py)."""
+"""The vouchers app's Celery tasks, for Celery's autodiscovery (which looks
+for ``<app>.tasks``): each sub-package keeps its own in its tasks.py."""
 
-from celery import shared_task
+from .review.tasks import reviewer_digest
 
-from . import notifications
-
-
-@shared_task
-def reviewer_digest() -> int:
-    """E-mail each reviewer how many applications came into their queue in
-    the last 24 hours (none to those with nothing new). Returns e-mails sent."""
-    return notifications.reviewer_digest()
+__all__ = ["reviewer_digest"]

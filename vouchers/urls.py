@@ -1,19 +1,9 @@
-"""Pages of the voucher programs, included under /vouchers/."""
+"""The pages under /vouchers/ (namespace "vouchers"): the public self-check
+and the voucher pages, each sub-package listing its own."""
 
-from django.urls import path
-
-from . import views, views_vouchers
+from .issuance.urls import urlpatterns as voucher_pages
+from .self_check.urls import page_urlpatterns as self_check_pages
 
 app_name = "vouchers"
 
-urlpatterns = [
-    path("self-check/", views.self_check_page, name="self-check"),
-    path("mine/", views_vouchers.voucher_list, name="voucher-list"),
-    # Only the canonical code (XXXX-XXXX-XXXX-XXXX) is looked up; other forms 404.
-    path("v/<str:code>/", views_vouchers.voucher_detail, name="voucher-detail"),
-    path(
-        "v/<str:code>/certificate.pdf",
-        views_vouchers.voucher_certificate,
-        name="certificate",
-    ),
-]
+urlpatterns = [*self_check_pages, *voucher_pages]

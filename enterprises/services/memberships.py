@@ -18,7 +18,15 @@ from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
 
-from ..models import Department, Enterprise, Invitation, Membership, Provider
+from ..lock_objects import invitation_lock, membership_lock
+from ..models import (
+    Department,
+    Enterprise,
+    Invitation,
+    Membership,
+    Provider,
+    Region,
+)
 
 INVITATION_VALID_DAYS = 14
 
@@ -80,7 +88,7 @@ def membership_grant(
 @transaction.atomic
 def membership_remove(*, membership: Membership, removed_by) -> None:
     """Take a role away. An enterprise's owner cannot be removed this way."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = membership_lock(membership.pk)
     if membership.is_owner:
         raise ApplicationError(_("The owner of an enterprise cannot be removed."))
     before = _membership_snapshot(membership)
@@ -154,7 +162,7 @@ def invitation_accept(*, token: str, user) -> Membership:
     invitation = invitation_find(token)
     if invitation is None:
         raise ApplicationError(_("This invitation link is not valid."), code="invalid")
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = invitation_lock(invitation.pk)
     if invitation.revoked_at or invitation.accepted_at:
         raise ApplicationError(_("This invitation is no longer open."), code="closed")
     if invitation.expires_at <= timezone.now():
@@ -189,7 +197,7 @@ def invitation_accept(*, token: str, user) -> Membership:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, revoked_by) -> None:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = invitation_lock(invitation.pk)
     if invitation.revoked_at or invitation.accepted_at:
         raise ApplicationError(_("This invitation is no longer open."), code="closed")
     invitation.revoked_at = timezone.now()
@@ -219,8 +227,6 @@ def _department_names(region) -> tuple[str, str]:
 def department_ensure_all(*, actor=None) -> int:
     """Create the missing departments: one per region (province, cities,
     counties and districts). Returns how many were created."""
-    from ..models import Region
-
     existing = set(Department.objects.values_list("region_id", flat=True))
     created = 0
     for region in Region.objects.exclude(code__in=existing).order_by("code"):

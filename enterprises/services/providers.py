@@ -13,6 +13,7 @@ from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
 
+from ..lock_objects import offering_lock, provider_lock
 from ..models import Document, Offering, Provider
 from .memberships import membership_grant
 from .register import checked_uscc, document_store
@@ -112,7 +113,7 @@ def _snapshot(provider: Provider) -> dict:
 def provider_update(*, provider: Provider, data: dict, actor) -> Provider:
     """Staff correct their application while it is applied or rejected;
     a rejected provider goes back to the review queue."""
-    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    provider = provider_lock(provider.pk)
     if provider.status not in EDITABLE:
         raise ApplicationError(
             _("An approved provider's profile is changed by the program office."),
@@ -140,7 +141,7 @@ def provider_set_status(
     *, provider: Provider, to_status: str, actor, reason: str = ""
 ) -> Provider:
     """Move a provider along its pipeline (see TRANSITIONS)."""
-    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    provider = provider_lock(provider.pk)
     from_status = provider.status
     if to_status not in S.values:
         raise ApplicationError(_("Unknown status."), code="transition")
@@ -242,7 +243,7 @@ def offering_add(*, provider: Provider, data: dict, actor) -> Offering:
 
 @transaction.atomic
 def offering_withdraw(*, offering: Offering, actor) -> Offering:
-    offering = Offering.objects.select_for_update().get(pk=offering.pk)
+    offering = offering_lock(offering.pk)
     if not offering.is_active:
         return offering
     offering.is_active = False

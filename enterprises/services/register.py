@@ -18,6 +18,12 @@ from audits.services import audit_event_record
 from config.exceptions import ApplicationError
 
 from .. import sme
+from ..lock_objects import (
+    claim_lock,
+    declaration_current_lock,
+    enterprise_lock,
+    enterprise_lock_by_code,
+)
 from ..models import (
     Document,
     Enterprise,
@@ -28,6 +34,7 @@ from ..models import (
     Shareholder,
 )
 from ..pii import hash_id_number, mask_id_number, mask_phone
+from ..selectors import reviewer_regions
 from ..uploads import check_upload
 from ..uscc import validate_uscc
 from .memberships import membership_grant
@@ -196,7 +203,7 @@ def enterprise_update_profile(
     *, enterprise: Enterprise, data: dict, actor
 ) -> Enterprise:
     """Change profile fields; the size class is recomputed when its inputs change."""
-    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    enterprise = enterprise_lock(enterprise.pk)
     cleaned = _clean_profile(data)
     changed = [k for k, v in cleaned.items() if getattr(enterprise, k) != v]
     if not changed:
@@ -238,7 +245,7 @@ def enterprise_claim(
     a claimed enterprise can only be joined by its owner's invitation.
     """
     uscc = checked_uscc(uscc)
-    enterprise = Enterprise.objects.select_for_update().filter(uscc=uscc).first()
+    enterprise = enterprise_lock_by_code(uscc)
     if enterprise is not None:
         if Membership.objects.filter(enterprise=enterprise, user=user).exists():
             raise ApplicationError(
@@ -292,12 +299,7 @@ def enterprise_claim(
 
 def reviewer_covers(user, region_code: str) -> bool:
     """True when the user reviews for a department whose region contains the code."""
-    return any(
-        m.department.region.contains(region_code)
-        for m in Membership.objects.filter(
-            user=user, role=Role.REVIEWER
-        ).select_related("department__region")
-    )
+    return any(region.contains(region_code) for region in reviewer_regions(user))
 
 
 @transaction.atomic
@@ -305,11 +307,7 @@ def claim_decide(
     *, claim: EnterpriseClaim, reviewer, accept: bool, reason: str = ""
 ) -> EnterpriseClaim:
     """A reviewer of the enterprise's region accepts or rejects a claim."""
-    claim = (
-        EnterpriseClaim.objects.select_for_update()
-        .select_related("enterprise", "claimant")
-        .get(pk=claim.pk)
-    )
+    claim = claim_lock(claim.pk)
     if claim.status != EnterpriseClaim.Status.PENDING:
         raise ApplicationError(
             _("This claim has already been decided."), code="decided"
@@ -328,7 +326,7 @@ def claim_decide(
             field="reason",
         )
     if accept:
-        Enterprise.objects.select_for_update().get(pk=claim.enterprise_id)
+        enterprise_lock(claim.enterprise_id)
         if enterprise_has_owner(claim.enterprise):
             raise ApplicationError(
                 _("The enterprise already has an owner."), code="claimed"
@@ -422,11 +420,7 @@ def declaration_save(
             _("The AI part cannot be more than the IT investment it belongs to."),
             field="ai_amount",
         )
-    current = (
-        InvestmentDeclaration.objects.select_for_update()
-        .filter(enterprise=enterprise, year=year, superseded_at__isnull=True)
-        .first()
-    )
+    current = declaration_current_lock(enterprise, year)
     version = 1
     before = None
     if current is not None:

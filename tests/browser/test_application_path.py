@@ -23,8 +23,8 @@ from accounts.roles import Role
 from enterprises.services import classify_enterprise
 from tests.browser.helpers import nav_link, sign_in, sign_in_with_totp
 from tests.factories import ProviderFactory, add_totp, make_role_user
-from vouchers.demo_data import load_demo_programs
-from vouchers.ledger import check_ledger
+from vouchers.demo.programs import load_demo_programs
+from vouchers.ledger.checks import check_ledger
 from vouchers.models import Application, Program
 
 # live_server needs committed data, so each test flushes the database after

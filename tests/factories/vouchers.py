@@ -8,7 +8,7 @@ def program_params(code: str = "HZ-COMPUTE-2026", **changes) -> dict:
     with some of them changed."""
     import copy
 
-    from vouchers.demo_data import demo_program_specs
+    from vouchers.demo.programs import demo_program_specs
 
     spec = next(s for s in demo_program_specs() if s["code"] == code)
     return copy.deepcopy({**spec["params"], **changes})
@@ -25,8 +25,8 @@ def make_program(
 ):
     """A draft program made through the services, with version 1 in force
     from 2026-01-01 (Asia/Shanghai) unless ``effective_from`` says otherwise."""
-    from vouchers import services
-    from vouchers.demo_data import EFFECTIVE_FROM
+    from vouchers.demo.programs import EFFECTIVE_FROM
+    from vouchers.programs import services
 
     return services.program_create(
         code=code,

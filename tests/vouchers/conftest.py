@@ -3,7 +3,7 @@ loads them (through the services, version 1 in force from 2026-01-01)."""
 
 import pytest
 
-from vouchers.demo_data import load_demo_programs
+from vouchers.demo.programs import load_demo_programs
 from vouchers.models import Program
 
 

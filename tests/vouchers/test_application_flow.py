@@ -7,14 +7,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from accounts.roles import Role
 from config.exceptions import ApplicationError
 from tests.factories import ProviderFactory, make_role_user
-from vouchers import applications as svc
-from vouchers.demo_data import load_demo_programs
-from vouchers.ledger import budget_remaining, check_ledger, voucher_balance
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import required_documents
+from vouchers.demo.programs import load_demo_programs
+from vouchers.ledger.checks import check_ledger
+from vouchers.ledger.selectors import budget_remaining, voucher_balance
+from vouchers.ledger.services import account, transfer
+from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import Application, Program
+from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +67,7 @@ def _draft(program, applicant, enterprise, provider, number="HT-2026-001"):
             svc.LineInput("storage", "存储", Decimal("50000.00")),
         ],
     )
-    for kind in svc.required_documents(app):
+    for kind in required_documents(app):
         svc.application_attach(application=app, user=applicant, kind=kind, upload=pdf())
     return Application.objects.get(pk=app.pk)
 
@@ -77,14 +83,12 @@ def test_the_whole_path_issues_a_voucher_and_the_ledger_holds(world):
     assert app.stage_level == "county"
     assert app.requested_subsidy == Decimal("200000.00")
 
-    svc.application_decide(application=app, reviewer=county, decision="approve")
+    review.application_approve(application=app, reviewer=county)
     app.refresh_from_db()
     assert app.stage_level == "city"
     assert app.final_stage
 
-    svc.application_decide(
-        application=app, reviewer=city, decision="return", note="合同附件缺页"
-    )
+    review.application_return(application=app, reviewer=city, note="合同附件缺页")
     app.refresh_from_db()
     assert app.status == Application.Status.RETURNED
 
@@ -93,8 +97,8 @@ def test_the_whole_path_issues_a_voucher_and_the_ledger_holds(world):
     assert app.stage == 0
     assert app.reviews.filter(invalidated_at__isnull=True).count() == 0
 
-    svc.application_decide(application=app, reviewer=county, decision="approve")
-    svc.application_decide(application=app, reviewer=city, decision="approve")
+    review.application_approve(application=app, reviewer=county)
+    review.application_approve(application=app, reviewer=city)
     app.refresh_from_db()
     assert app.status == Application.Status.APPROVED
     voucher = app.voucher
@@ -111,9 +115,9 @@ def test_nobody_decides_two_stages_and_region_scopes_the_queue(world):
     )
     ningbo = make_role_user(Role.REVIEWER, region="330203")
     with pytest.raises(ApplicationError):
-        svc.application_decide(application=app, reviewer=ningbo, decision="approve")
+        review.application_approve(application=app, reviewer=ningbo)
     with pytest.raises(ApplicationError):
-        svc.application_decide(application=app, reviewer=city, decision="approve")
+        review.application_approve(application=app, reviewer=city)
 
 
 def test_the_same_contract_cannot_be_claimed_twice(world):
@@ -133,14 +137,10 @@ def test_a_reduced_amount_must_be_confirmed(world):
     app = svc.application_submit(
         application=_draft(program, applicant, enterprise, provider), user=applicant
     )
-    svc.application_decide(application=app, reviewer=county, decision="approve")
+    review.application_approve(application=app, reviewer=county)
     # the budget shrinks to 1,000 yuan before the final approval
-    from django.db import transaction
-
-    from vouchers.ledger import account, budget_accounts, transfer
-
     with transaction.atomic():
-        [pool] = budget_accounts(program, lock=True)
+        [pool] = budget_accounts_lock(program)
         transfer(
             debit=pool,
             credit=account(program, "reserved"),
@@ -148,13 +148,10 @@ def test_a_reduced_amount_must_be_confirmed(world):
             kind="test",
         )
     with pytest.raises(ApplicationError) as exc:
-        svc.application_decide(application=app, reviewer=city, decision="approve")
+        review.application_approve(application=app, reviewer=city)
     assert exc.value.code == "amount_changed"
-    svc.application_decide(
-        application=app,
-        reviewer=city,
-        decision="approve",
-        expected_amount=Decimal("1000.00"),
+    review.application_approve(
+        application=app, reviewer=city, expected_amount=Decimal("1000.00")
     )
     app.refresh_from_db()
     assert app.voucher.face_value == Decimal("1000.00")

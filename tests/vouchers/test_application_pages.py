@@ -5,6 +5,7 @@ returned application, and the scoping of every page to the enterprise's
 members."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -21,9 +22,12 @@ from config.exceptions import ApplicationError
 from enterprises.models import Enterprise, Provider
 from enterprises.services import classify_enterprise
 from tests.factories import ProviderFactory, UserFactory, make_role_user, membership
-from vouchers import applications as svc
-from vouchers.demo_data import load_demo_programs
-from vouchers.ledger import account, budget_accounts, transfer
+from vouchers.applications import services as svc
+from vouchers.applications.documents import RECEIPT_TEMPLATE, receipt_context
+from vouchers.applications.selectors import required_documents
+from vouchers.demo.programs import load_demo_programs
+from vouchers.ledger.services import account, transfer
+from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import (
     Application,
     ApplicationDocument,
@@ -31,7 +35,8 @@ from vouchers.models import (
     Notification,
     Program,
 )
-from vouchers.views_applications import RECEIPT_TEMPLATE, receipt_context
+from vouchers.programs.selectors import program_accepts_submissions
+from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +130,7 @@ def draft(world, number="HT-2026-001") -> Application:
         provider=world.provider,
         offering=None,
         contract_number=number,
-        signed_on=svc.date(2026, 3, 1),
+        signed_on=date(2026, 3, 1),
         term_months=12,
         year_contract_total=None,
         lines=[
@@ -133,7 +138,7 @@ def draft(world, number="HT-2026-001") -> Application:
             svc.LineInput("storage", "存储", Decimal("50000.00")),
         ],
     )
-    for kind in svc.required_documents(application):
+    for kind in required_documents(application):
         svc.application_attach(
             application=application, user=world.applicant, kind=kind, upload=pdf()
         )
@@ -168,7 +173,7 @@ def test_the_applicant_path_through_the_pages(world, applicant_client):
     assert application.draft == {"contract": {}}
 
     # when: the three documents are uploaded
-    kinds = svc.required_documents(application)
+    kinds = required_documents(application)
     assert set(kinds) == {"contract", "quote", "commitment"}
     response = client.post(url("documents", application), documents_data(kinds))
 
@@ -480,10 +485,9 @@ def test_withdraw_before_a_decision(world, applicant_client):
 def test_a_returned_application_is_corrected_and_resubmitted(world, applicant_client):
     # given: returned by the county with a reason and a note
     application = submitted(world)
-    svc.application_decide(
+    review.application_return(
         application=application,
         reviewer=world.county,
-        decision="return",
         reasons=["documents-incomplete"],
         note="合同附件缺页",
     )
@@ -513,8 +517,8 @@ def test_a_returned_application_is_corrected_and_resubmitted(world, applicant_cl
         url("documents", application), {"action": "continue", "contract": pdf()}
     )
     assert response["Location"] == url("review", application)
-    review = applicant_client.get(url("review", application)).content.decode()
-    assert 'data-testid="returned"' in review
+    review_page = applicant_client.get(url("review", application)).content.decode()
+    assert 'data-testid="returned"' in review_page
     response = applicant_client.post(url("review", application))
 
     # then: version 2 in review, version 1 kept in the history
@@ -608,7 +612,7 @@ def test_a_closed_program_refuses_new_applications_with_a_message(
     Program.objects.filter(pk=world.program.pk).update(status=Program.Status.CLOSED)
     world.program.refresh_from_db()
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as refusal:
-        svc.program_accepts_submissions(world.program)
+        program_accepts_submissions(world.program)
 
     # when
     response = applicant_client.post(
@@ -624,7 +628,7 @@ def test_a_closed_program_refuses_new_applications_with_a_message(
 def test_a_program_whose_budget_is_used_up_says_so(world, applicant_client):
     # given: the whole budget moved away
     with transaction.atomic():
-        [pool] = budget_accounts(world.program, lock=True)
+        [pool] = budget_accounts_lock(world.program)
         transfer(
             debit=pool,
             credit=account(world.program, "reserved"),
@@ -632,7 +636,7 @@ def test_a_program_whose_budget_is_used_up_says_so(world, applicant_client):
             kind="test",
         )
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as refusal:
-        svc.program_accepts_submissions(world.program)
+        program_accepts_submissions(world.program)
 
     # when
     page = applicant_client.get(url("new")).content.decode()

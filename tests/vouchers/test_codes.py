@@ -24,8 +24,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vouchers import codes
-from vouchers.codes import ALPHABET, LENGTH, N, check_character
+from vouchers.issuance import codes
+from vouchers.issuance.codes import ALPHABET, LENGTH, N, check_character
 
 LOOK_ALIKES = "0O1IL9"
 MISSED_PAIR = frozenset({"A", "8"})

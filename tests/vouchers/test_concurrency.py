@@ -40,9 +40,14 @@ from tests.factories import (
     make_role_user,
     program_params,
 )
-from vouchers import applications as svc
-from vouchers import ledger, services
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import required_documents
+from vouchers.issuance import services as issuance_services
+from vouchers.ledger import selectors as ledger
+from vouchers.ledger.checks import check_ledger
 from vouchers.models import Application, LedgerTransfer, Program, Voucher
+from vouchers.programs import services
+from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -103,7 +108,7 @@ def submitted(program, user, enterprise, provider, number: str) -> Application:
         year_contract_total=None,
         lines=[svc.LineInput("compute", "GPU 卡时", Decimal("20000.00"))],
     )
-    for kind in svc.required_documents(app):
+    for kind in required_documents(app):
         svc.application_attach(application=app, user=user, kind=kind, upload=pdf())
     app = svc.application_submit(application=app, user=user)
     assert app.status == S.IN_REVIEW, app.screening.result
@@ -127,10 +132,9 @@ def approve_all_at_once(
                 app = Application.objects.get(pk=pk)  # connects before the start
                 barrier.wait(timeout=BARRIER_TIMEOUT)
                 try:
-                    done = svc.application_decide(
+                    done = review.application_approve(
                         application=app,
                         reviewer=reviewer,
-                        decision="approve",
                         expected_amount=expected_amount,
                     )
                 except ApplicationError as exc:
@@ -197,7 +201,7 @@ def test_fifty_parallel_approvals_issue_exactly_what_the_budget_covers():
     assert not Application.objects.filter(
         program=program, voucher__isnull=False
     ).exclude(status=S.APPROVED)
-    assert ledger.check_ledger() == []
+    assert check_ledger() == []
     assert elapsed < 30
 
 
@@ -234,7 +238,7 @@ def test_parallel_approvals_of_one_enterprise_never_exceed_its_cap():
     assert vouchers.count() == 3
     assert issued_total(program) == Decimal("30000.00")
     assert ledger.budget_remaining(program) == Decimal("970000.00")
-    assert ledger.check_ledger() == []
+    assert check_ledger() == []
 
 
 def test_a_racing_approval_never_issues_silently_less_than_requested():
@@ -270,15 +274,12 @@ def test_a_racing_approval_never_issues_silently_less_than_requested():
     loser = next(
         a for a in apps if not Voucher.objects.filter(application_id=a.pk).exists()
     )
-    svc.application_decide(
-        application=loser,
-        reviewer=reviewer,
-        decision="approve",
-        expected_amount=Decimal("5000.00"),
+    review.application_approve(
+        application=loser, reviewer=reviewer, expected_amount=Decimal("5000.00")
     )
     assert Voucher.objects.get(application_id=loser.pk).face_value == Decimal("5000.00")
     assert ledger.budget_remaining(program) == Decimal("0.00")
-    assert ledger.check_ledger() == []
+    assert check_ledger() == []
 
 
 def test_a_budget_change_during_an_approval_does_not_deadlock():
@@ -304,11 +305,11 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
     pools_locked = threading.Event()
     manager_blocked = threading.Event()
     manager_pid: list[int] = []
-    real_budget_accounts = ledger.budget_accounts
+    real_budget_accounts_lock = issuance_services.budget_accounts_lock
 
-    def budget_accounts_then_wait(program, *, lock=False):
-        pools = real_budget_accounts(program, lock=lock)
-        if lock and threading.current_thread() is approver:
+    def budget_accounts_then_wait(program):
+        pools = real_budget_accounts_lock(program)
+        if threading.current_thread() is approver:
             # the approval holds its locks: let the manager run into them
             pools_locked.set()
             if _wait_until_blocked(manager_pid):
@@ -317,9 +318,7 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
 
     def approve():
         try:
-            svc.application_decide(
-                application=app, reviewer=reviewer, decision="approve"
-            )
+            review.application_approve(application=app, reviewer=reviewer)
             return "ok"
         except Exception as exc:
             return repr(exc)
@@ -343,7 +342,9 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
     results: dict[str, str] = {}
     approver = threading.Thread(target=lambda: results.update(approval=approve()))
     manager = threading.Thread(target=lambda: results.update(manager=change_budget()))
-    with mock.patch.object(ledger, "budget_accounts", budget_accounts_then_wait):
+    with mock.patch.object(
+        issuance_services, "budget_accounts_lock", budget_accounts_then_wait
+    ):
         approver.start()
         manager.start()
         approver.join(timeout=30)
@@ -353,7 +354,7 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
     assert manager_blocked.is_set()  # the two did overlap
     assert Voucher.objects.get(application=app).face_value == SUBSIDY
     assert ledger.budget_remaining(program) == Decimal("190000.00")
-    assert ledger.check_ledger() == []
+    assert check_ledger() == []
 
 
 def _wait_until_blocked(pids: list[int], timeout: float = 5.0) -> bool:

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from enterprises.uscc import make_uscc
 from tests.factories import program_params
-from vouchers import services
 from vouchers.eligibility.engine import ProgramContext, evaluate
 from vouchers.eligibility.facts import (
     ContractFacts,
@@ -26,9 +25,10 @@ from vouchers.eligibility.facts import (
     ProviderFacts,
 )
 from vouchers.eligibility.records import decision_record, decision_reexplain
-from vouchers.eligibility.selfcheck import self_check_facts
 from vouchers.models import EligibilityDecision
-from vouchers.selectors import program_context, program_version_at
+from vouchers.programs import services
+from vouchers.programs.selectors import program_context, program_version_at
+from vouchers.self_check.selectors import self_check_facts
 
 APPLICANT = make_uscc("330106", "DE000001")
 PROVIDER = make_uscc("330108", "DE000002")

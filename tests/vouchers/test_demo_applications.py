@@ -12,17 +12,17 @@ from django.urls import reverse
 
 from audits.models import AuditEvent
 from enterprises.services import department_ensure_all
-from vouchers import services as program_services
-from vouchers.demo_applications import (
+from vouchers.demo.applications import (
     DEMO_APPLICATIONS,
     EXTRA_REVIEWERS,
     MARKER,
     load_application_demo,
 )
-from vouchers.demo_data import load_demo_programs
-from vouchers.ledger import check_ledger
+from vouchers.demo.programs import load_demo_programs
+from vouchers.ledger.checks import check_ledger
 from vouchers.models import Application, Notification, Program, Voucher
-from vouchers.selectors_review import review_queue
+from vouchers.programs import services as program_services
+from vouchers.review.selectors import review_queue
 
 pytestmark = pytest.mark.django_db
 S = Application.Status

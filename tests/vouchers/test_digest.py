@@ -14,9 +14,11 @@ from accounts.roles import Role
 from config.celery import app as celery_app
 from enterprises.services import classify_enterprise
 from tests.factories import ProviderFactory, make_role_user
-from vouchers import applications as svc
-from vouchers import notifications
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import required_documents
 from vouchers.models import Application
+from vouchers.review import digest as notifications
+from vouchers.review import services as review
 from vouchers.tasks import reviewer_digest
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +43,7 @@ def _submitted(program, applicant, enterprise, provider, number: str) -> Applica
         year_contract_total=None,
         lines=[svc.LineInput("compute", "GPU 卡时", Decimal("100000.00"))],
     )
-    for kind in svc.required_documents(app):
+    for kind in required_documents(app):
         svc.application_attach(
             application=app, user=applicant, kind=kind, upload=_pdf()
         )
@@ -76,7 +78,7 @@ def queues(settings, tmp_path, hz_program):
         for n in range(4)
     ]
     for app in apps[2:]:
-        svc.application_decide(application=app, reviewer=county, decision="approve")
+        review.application_approve(application=app, reviewer=county)
     # Yuhang's reviewer has one waiting since last week: not new.
     yuhang = make_role_user(Role.APPLICANT, region="330110")
     old = yuhang.memberships.get().enterprise

@@ -20,10 +20,10 @@ import yaml
 
 from enterprises.models import DishonestEntity
 from enterprises.uscc import validate_uscc
-from vouchers.demo_data import demo_program_specs
+from vouchers.demo.programs import demo_program_specs
 from vouchers.eligibility.registry import OUTCOMES, RULES
-from vouchers.eligibility.selfcheck import self_check
-from vouchers.selectors import program_version_at
+from vouchers.programs.selectors import program_version_at
+from vouchers.self_check.selectors import self_check
 
 CASES_FILE = Path(__file__).resolve().parent / "data" / "eligibility_cases.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))

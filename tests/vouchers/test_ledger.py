@@ -22,18 +22,16 @@ from tests.factories import (
     make_role_user,
     program_params,
 )
-from vouchers import applications as svc
-from vouchers import codes, services
-from vouchers.demo_data import load_demo_programs
-from vouchers.ledger import (
-    account,
-    budget_remaining,
-    check_ledger,
-    program_fund,
-    transfer,
-    voucher_balance,
-)
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import required_documents
+from vouchers.demo.programs import load_demo_programs
+from vouchers.issuance import codes
+from vouchers.ledger.checks import check_ledger
+from vouchers.ledger.selectors import budget_remaining, voucher_balance
+from vouchers.ledger.services import account, program_fund, transfer
 from vouchers.models import Application, LedgerAccount, LedgerTransfer, Program, Voucher
+from vouchers.programs import services
+from vouchers.review import services as review
 
 K = LedgerAccount.Kind
 
@@ -100,17 +98,15 @@ def issue(program: Program, subsidy: str, *, number="HT-2026-001") -> Voucher:
         year_contract_total=None,
         lines=[svc.LineInput("compute", "GPU 卡时", yuan(subsidy) * 2)],
     )
-    for kind in svc.required_documents(app):
+    for kind in required_documents(app):
         svc.application_attach(
             application=app, user=applicant, kind=kind, upload=_pdf()
         )
     app = svc.application_submit(application=app, user=applicant)
     assert app.requested_subsidy == yuan(subsidy)
     for region in ("330106", "330100"):
-        svc.application_decide(
-            application=app,
-            reviewer=make_role_user(Role.REVIEWER, region=region),
-            decision="approve",
+        review.application_approve(
+            application=app, reviewer=make_role_user(Role.REVIEWER, region=region)
         )
     return Voucher.objects.get(application=app)
 

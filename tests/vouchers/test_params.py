@@ -18,11 +18,11 @@ from audits.models import AuditEvent
 from config.exceptions import ApplicationError
 from enterprises.models import Region
 from tests.factories import UserFactory, make_program, program_params
-from vouchers import selectors, services
-from vouchers.demo_data import EFFECTIVE_FROM, demo_program_specs
+from vouchers.programs import selectors, services
+from vouchers.demo.programs import EFFECTIVE_FROM, demo_program_specs
 from vouchers.models import Program, ProgramVersion
-from vouchers.params import ParamsError, ProgramParams, SpendTier
-from vouchers.services import ProgramParamsInvalid
+from vouchers.programs.params import ParamsError, ProgramParams, SpendTier
+from vouchers.programs.services import ProgramParamsInvalid
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HZ_RULES = program_params()["rules"]
@@ -749,14 +749,17 @@ def test_a_new_version_must_take_effect_after_the_latest_one(actor):
     program = make_program(actor=actor)
     later = timezone.now() + timedelta(days=30)
     services.program_change_params(
-        program=program, params=program_params(), actor=actor, effective_from=later
+        program=program,
+        params=program_params(base_rate="0.25"),
+        actor=actor,
+        effective_from=later,
     )
 
     # when
     with pytest.raises(ApplicationError) as info:
         services.program_change_params(
             program=program,
-            params=program_params(),
+            params=program_params(base_rate="0.20"),
             actor=actor,
             effective_from=later - timedelta(days=1),
         )
@@ -764,6 +767,25 @@ def test_a_new_version_must_take_effect_after_the_latest_one(actor):
     # then
     assert info.value.field == "effective_from"
     assert program.versions.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_new_version_must_change_a_parameter(actor):
+    # given
+    program = make_program(actor=actor)
+
+    # when: the same parameters again
+    with pytest.raises(ApplicationError) as info:
+        services.program_change_params(
+            program=program, params=program_params(), actor=actor, note="x"
+        )
+
+    # then
+    assert info.value.code == "unchanged"
+    assert info.value.message == (
+        "Nothing has changed: change a parameter to make a new version."
+    )
+    assert program.versions.count() == 1
 
 
 @pytest.mark.django_db

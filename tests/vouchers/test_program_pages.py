@@ -14,11 +14,11 @@ from django.utils import timezone, translation
 
 from audits import actions
 from audits.models import AuditEvent
-from vouchers import services
-from vouchers.demo_data import load_demo_programs
-from vouchers.forms import ProgramCreateForm, ProgramEditForm
+from vouchers.demo.programs import load_demo_programs
 from vouchers.models import Program, ProgramVersion
-from vouchers.params import ProgramParams
+from vouchers.programs import services
+from vouchers.programs.forms import ProgramCreateForm, ProgramEditForm
+from vouchers.programs.params import ProgramParams
 
 pytestmark = pytest.mark.django_db
 
@@ -392,12 +392,30 @@ def test_from_params_and_to_params_round_trip(demo, code):
     # when: sent back unchanged
     form = ProgramEditForm.from_params(params, data={**form_data(shown), "note": "x"})
 
-    # then
-    assert not form.is_valid()
-    assert form.non_field_errors() == [
+    # then: the same parameters come back
+    assert form.is_valid(), form.errors
+    assert ProgramParams.from_json(form.to_params()).to_json() == params
+
+
+def test_an_unchanged_version_is_refused_beside_the_form(client, program_manager, demo):
+    # given
+    program = demo["HZ-COMPUTE-2026"]
+    params = program.versions.get().params
+    shown = ProgramEditForm.from_params(params)
+    login(client, program_manager)
+
+    # when: the form is sent back unchanged
+    response = client.post(
+        reverse("programs:edit", args=[program.code]),
+        {**form_data(shown), "note": "x"},
+    )
+
+    # then: refused above the form, no new version
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
         "Nothing has changed: change a parameter to make a new version."
     ]
-    assert ProgramParams.from_json(form.to_params()).to_json() == params
+    assert program.versions.count() == 1
 
 
 def test_manager_changes_parameters_into_version_2(client, program_manager, demo):

@@ -22,8 +22,7 @@ from enterprises.models import (
 )
 from enterprises.uscc import make_uscc
 from tests.factories import UserFactory
-from vouchers import services
-from vouchers.demo_data import load_demo_programs
+from vouchers.demo.programs import load_demo_programs
 from vouchers.eligibility.engine import evaluate
 from vouchers.eligibility.facts import Facts
 from vouchers.eligibility.gather import enterprise_facts
@@ -31,7 +30,8 @@ from vouchers.eligibility.records import decision_reexplain
 from vouchers.eligibility.registry import FAIL, NOT_APPLICABLE, REVIEW
 from vouchers.eligibility.rescreen import SUBJECT_TYPE, rescreen_enterprises
 from vouchers.models import EligibilityDecision, Program
-from vouchers.selectors import program_context
+from vouchers.programs import services
+from vouchers.programs.selectors import program_context
 
 pytestmark = pytest.mark.django_db
 

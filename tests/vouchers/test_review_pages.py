@@ -28,11 +28,15 @@ from tests.factories import (
     membership,
     program_params,
 )
-from vouchers import applications as svc
-from vouchers import services
-from vouchers.demo_data import load_demo_programs
-from vouchers.ledger import account, budget_accounts, check_ledger, transfer
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import required_documents
+from vouchers.demo.programs import load_demo_programs
+from vouchers.ledger.checks import check_ledger
+from vouchers.ledger.services import account, transfer
+from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import Application, Notification, Program, Review
+from vouchers.programs import services
+from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +144,7 @@ def submit(
         year_contract_total=None,
         lines=[svc.LineInput("compute", "GPU 卡时", Decimal(amount))],
     )
-    for kind in svc.required_documents(app):
+    for kind in required_documents(app):
         svc.application_attach(application=app, user=user, kind=kind, upload=pdf())
     return svc.application_submit(application=app, user=user)
 
@@ -161,7 +165,7 @@ def queue_numbers(client, **params) -> list[str]:
 
 def drain_budget(program: Program, leave: str) -> None:
     with transaction.atomic():
-        [pool] = budget_accounts(program, lock=True)
+        [pool] = budget_accounts_lock(program)
         transfer(
             debit=pool,
             credit=account(program, "reserved"),
@@ -178,9 +182,7 @@ def test_county_reviewer_sees_only_county_stage_applications_of_their_region(w, 
     # stage, and a Ningbo one at the county stage
     county_stage = submit(w, "HT-1")
     city_stage = submit(w, "HT-2")
-    svc.application_decide(
-        application=city_stage, reviewer=w.county, decision="approve"
-    )
+    review.application_approve(application=city_stage, reviewer=w.county)
     in_ningbo = submit(w, "HT-3", ningbo=True)
     assert in_ningbo.status == S.IN_REVIEW
 
@@ -465,7 +467,7 @@ def test_batch_approval_of_two_selected_applications(w, client):
 def test_final_approval_issues_the_voucher(w, client):
     # given: the county approved
     app = submit(w, "HT-1")
-    svc.application_decide(application=app, reviewer=w.county, decision="approve")
+    review.application_approve(application=app, reviewer=w.county)
     login(client, w.city)
 
     # when: the city reviewer opens it
@@ -494,7 +496,7 @@ def test_final_approval_issues_the_voucher(w, client):
 def test_a_reduced_amount_is_shown_and_must_be_confirmed(w, client):
     # given: at the city stage, and only 1,000 yuan left in the budget
     app = submit(w, "HT-1")
-    svc.application_decide(application=app, reviewer=w.county, decision="approve")
+    review.application_approve(application=app, reviewer=w.county)
     drain_budget(w.hz, "1000.00")
     login(client, w.city)
 
@@ -529,7 +531,7 @@ def test_a_reduced_amount_is_shown_and_must_be_confirmed(w, client):
 def test_batch_approval_never_issues_a_reduced_amount(w, client):
     # given
     app = submit(w, "HT-1")
-    svc.application_decide(application=app, reviewer=w.county, decision="approve")
+    review.application_approve(application=app, reviewer=w.county)
     drain_budget(w.hz, "1000.00")
     login(client, w.city)
 
@@ -613,7 +615,7 @@ def test_a_program_manager_decides_final_stages(w, client):
     assert decide(client, app, decision="approve").status_code == 403
 
     # when: at the final stage
-    svc.application_decide(application=app, reviewer=w.county, decision="approve")
+    review.application_approve(application=app, reviewer=w.county)
     assert queue_numbers(client) == [app.number]
     response = decide(client, app, decision="approve")
 
@@ -629,9 +631,7 @@ def test_a_decision_on_a_stale_page_is_not_recorded(w, client):
     app = submit(w, "HT-1")
     stale = {"stage": app.stage, "revision": app.revision}
     other_county = make_role_user(Role.REVIEWER, region="330106")
-    svc.application_decide(
-        application=app, reviewer=other_county, decision="return", note="补充"
-    )
+    review.application_return(application=app, reviewer=other_county, note="补充")
     app = svc.application_submit(application=app, user=w.applicant)
     login(client, w.county)
 

@@ -17,8 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enterprises.uscc import make_uscc
-from vouchers import selectors
-from vouchers.demo_data import demo_program_specs
+from vouchers.demo.programs import demo_program_specs
 from vouchers.eligibility import rules
 from vouchers.eligibility.engine import ProgramContext, calculate, evaluate
 from vouchers.eligibility.facts import (
@@ -32,7 +31,8 @@ from vouchers.eligibility.facts import (
     ProviderFacts,
 )
 from vouchers.eligibility.registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, RULES
-from vouchers.params import ProgramParams
+from vouchers.programs import selectors
+from vouchers.programs.params import ProgramParams
 
 TODAY = date(2026, 11, 26)
 SPECS = {spec["code"]: spec for spec in demo_program_specs()}

@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from audits.models import AuditEvent
 from enterprises.uscc import make_uscc
-from vouchers import services
-from vouchers.demo_data import load_demo_programs
+from vouchers.demo.programs import load_demo_programs
 from vouchers.models import EligibilityDecision, Program
+from vouchers.programs import services
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from audits.models import AuditEvent
 from enterprises.uscc import make_uscc
-from vouchers import services
-from vouchers.demo_data import load_demo_programs
+from vouchers.demo.programs import load_demo_programs
 from vouchers.models import EligibilityDecision, Program
+from vouchers.programs import services
 
 pytestmark = pytest.mark.django_db
 

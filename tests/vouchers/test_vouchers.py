@@ -13,10 +13,12 @@ from django.urls import reverse
 from accounts.roles import Role
 from enterprises.services import classify_enterprise
 from tests.factories import ProviderFactory, UserFactory, make_role_user, membership
-from vouchers import applications as svc
-from vouchers import codes
-from vouchers.demo_data import load_demo_programs
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import required_documents
+from vouchers.demo.programs import load_demo_programs
+from vouchers.issuance import codes
 from vouchers.models import Program, Voucher
+from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
@@ -51,20 +53,16 @@ def issue_voucher(enterprise, applicant) -> Voucher:
         year_contract_total=None,
         lines=[svc.LineInput("compute", "GPU 卡时", Decimal("400000.00"))],
     )
-    for kind in svc.required_documents(app):
+    for kind in required_documents(app):
         svc.application_attach(
             application=app, user=applicant, kind=kind, upload=_pdf()
         )
     app = svc.application_submit(application=app, user=applicant)
-    svc.application_decide(
-        application=app,
-        reviewer=make_role_user(Role.REVIEWER, region="330106"),
-        decision="approve",
+    review.application_approve(
+        application=app, reviewer=make_role_user(Role.REVIEWER, region="330106")
     )
-    svc.application_decide(
-        application=app,
-        reviewer=make_role_user(Role.REVIEWER, region="330100"),
-        decision="approve",
+    review.application_approve(
+        application=app, reviewer=make_role_user(Role.REVIEWER, region="330100")
     )
     return Voucher.objects.get(application=app)
 

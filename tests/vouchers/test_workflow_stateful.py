@@ -62,9 +62,23 @@ from tests.factories import (
     make_role_user,
     program_params,
 )
-from vouchers import applications as svc
-from vouchers import ledger, services
-from vouchers.models import Application, Program, Voucher
+from vouchers.applications import services as svc
+from vouchers.applications.selectors import (
+    enterprise_year_committed,
+    required_documents,
+)
+from vouchers.issuance.selectors import availability
+from vouchers.ledger import selectors as ledger
+from vouchers.ledger.checks import check_ledger
+from vouchers.models import (
+    APPLICATION_STATES,
+    EDITABLE_STATUSES,
+    Application,
+    Program,
+    Voucher,
+)
+from vouchers.programs import services
+from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
@@ -97,11 +111,11 @@ def attempt(service, **kwargs):
 def reachable(before: str, after: str) -> bool:
     """One service call may pass through ``submitted`` (submit screens at
     once); otherwise a status changes only along one transition."""
-    if after == before or after in svc.TRANSITIONS[before]:
+    if after == before or after in APPLICATION_STATES.next_statuses(before):
         return True
-    return (
-        S.SUBMITTED in svc.TRANSITIONS[before] and after in svc.TRANSITIONS[S.SUBMITTED]
-    )
+    return S.SUBMITTED in APPLICATION_STATES.next_statuses(
+        before
+    ) and after in APPLICATION_STATES.next_statuses(S.SUBMITTED)
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,7 @@ class Workflow(RuleBasedStateMachine):
         before = self.status[pk]
         app = self._load(pk)
         enterprise = app.enterprise
-        committed = svc.enterprise_year_committed(enterprise, self.program, exclude=app)
+        committed = enterprise_year_committed(enterprise, self.program, exclude=app)
         free = ledger.budget_remaining(self.program)
         app, refused = attempt(
             svc.application_submit, application=app, user=self.owner[pk]
@@ -262,7 +276,7 @@ class Workflow(RuleBasedStateMachine):
                 svc.LineInput("storage", "存储", Decimal("1000.00")),  # excluded
             ],
         )
-        for kind in svc.required_documents(app):
+        for kind in required_documents(app):
             svc.application_attach(application=app, user=user, kind=kind, upload=pdf())
         self.status[app.pk] = S.DRAFT
         self.owner[app.pk] = user
@@ -295,11 +309,13 @@ class Workflow(RuleBasedStateMachine):
 
     def _decide(self, pk: int, decision: str, **kwargs) -> Application:
         app = self._load(pk)
-        return svc.application_decide(
-            application=app,
-            reviewer=self.reviewers[app.stage_level],
-            decision=decision,
-            **kwargs,
+        service = {
+            "approve": review.application_approve,
+            "return": review.application_return,
+            "reject": review.application_reject,
+        }[decision]
+        return service(
+            application=app, reviewer=self.reviewers[app.stage_level], **kwargs
         )
 
     @precondition(lambda self: self._with(S.IN_REVIEW))
@@ -318,7 +334,7 @@ class Workflow(RuleBasedStateMachine):
         # approvers confirm it (needed when it is less than requested). Drawn
         # here, not as a rule argument: Hypothesis tries rules with fewer
         # arguments first, and approving should come up often.
-        shown = svc.availability(app)
+        shown = availability(app)
         confirm_reduced = data.draw(st.booleans(), label="confirm shown amount")
         expected = shown.amount if confirm_reduced else None
         app, refused = attempt(
@@ -371,7 +387,7 @@ class Workflow(RuleBasedStateMachine):
 
     # action → the statuses it is allowed from
     ALLOWED = {
-        "submit": svc.EDITABLE,
+        "submit": EDITABLE_STATUSES,
         "withdraw": {S.SUBMITTED, S.IN_REVIEW, S.RETURNED},
         "decide": {S.IN_REVIEW},
     }
@@ -399,11 +415,11 @@ class Workflow(RuleBasedStateMachine):
             "withdraw": lambda: svc.application_withdraw(
                 application=app, user=self.owner[pk]
             ),
-            "decide": lambda: svc.application_decide(
-                application=app, reviewer=self.reviewers["city"], decision="approve"
+            "decide": lambda: review.application_approve(
+                application=app, reviewer=self.reviewers["city"]
             ),
-            "other stage's reviewer": lambda: svc.application_decide(
-                application=app, reviewer=self.reviewers[other], decision="approve"
+            "other stage's reviewer": lambda: review.application_approve(
+                application=app, reviewer=self.reviewers[other]
             ),
         }[action]
         with pytest.raises(ApplicationError) as exc:
@@ -415,7 +431,7 @@ class Workflow(RuleBasedStateMachine):
 
     @invariant()
     def ledger_holds(self):
-        assert ledger.check_ledger() == []
+        assert check_ledger() == []
 
     @invariant()
     def books_and_statuses_agree(self):

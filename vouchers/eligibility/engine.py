@@ -9,16 +9,17 @@ JSON-serialisable so it can be stored and re-explained.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from ..params import SME_CLASSES, ProgramParams
-from . import rules as _rules  # noqa: F401  (registers the rules)
+from config.money import ZERO, quantize
+from enterprises.sme import SME_CLASSES
+
+from ..programs.params import ProgramParams
+from . import rules as _rules  # noqa: F401  (registers the rules it runs)
 from .facts import Facts
 from .registry import FAIL, REVIEW, RULES, RuleResult
 
-FEN = Decimal("0.01")
-ZERO = Decimal("0.00")
 ENGINE_VERSION = "1"
 
 
@@ -121,13 +122,11 @@ def calculate(ctx: ProgramContext, facts: Facts) -> Calculation | None:
     rate, basis, basis_zh = select_rate(params, facts)
     eligible = facts.contract.eligible_amount
     gross = rate * eligible
-    gross_rounded = gross.quantize(FEN, rounding=ROUND_HALF_UP)
+    gross_rounded = quantize(gross)
     committed = facts.history.enterprise_year_committed if facts.history else ZERO
     cap_remaining = max(params.cap_per_enterprise_year - committed, ZERO)
     budget_remaining = max(ctx.budget_remaining, ZERO)
-    subsidy = min(gross, cap_remaining, budget_remaining).quantize(
-        FEN, rounding=ROUND_HALF_UP
-    )
+    subsidy = quantize(min(gross, cap_remaining, budget_remaining))
     steps = [
         {"step": "eligible_amount", "value": str(eligible)},
         {"step": "rate", "value": str(rate), "basis": basis, "basis_zh": basis_zh},

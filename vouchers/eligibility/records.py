@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from ..models import EligibilityDecision, ProgramVersion
-from ..selectors import program_context
+from ..programs.selectors import program_context
 from .engine import Decision, ProgramContext, evaluate
 from .facts import Facts
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ParamsError
+
 PASS = "pass"
 FAIL = "fail"
 REVIEW = "review"
@@ -58,8 +60,6 @@ RULES: dict[str, Rule] = {}
 
 
 def _no_params(params: dict[str, Any]) -> dict[str, Any]:
-    from ..params import ParamsError
-
     if params:
         raise ParamsError({"": ["This rule takes no parameters."]})
     return {}

@@ -29,7 +29,7 @@ from audits.services import audit_event_record
 from enterprises.models import Enterprise
 
 from ..models import EligibilityDecision, Program
-from ..selectors import program_context, program_version_at
+from ..programs.selectors import program_context, program_version_at
 from .engine import evaluate
 from .facts import Facts
 from .gather import enterprise_facts_bulk

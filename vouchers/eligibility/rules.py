@@ -14,16 +14,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from config.money import FEN
+from config.money import yuan as _yuan
 from enterprises.credit import on_list_within, years_before
 
-from ..params import SME_CLASSES, ParamsError
+from .errors import ParamsError
 from .registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, result, rule
 
 SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
-
-
-def _yuan(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 # -- parameter checkers ------------------------------------------------------
@@ -71,7 +69,7 @@ def _benchmark(params: dict[str, Any]) -> dict[str, Any]:
             value = Decimal(str(raw))
             if not value.is_finite() or value < 0:
                 raise InvalidOperation
-            out[key] = str(value.quantize(Decimal("0.01")))
+            out[key] = str(value.quantize(FEN))
         except (InvalidOperation, ValueError):
             errors[key] = ["Give an amount in yuan as a decimal string."]
     if not errors and out["from_year"] > out["to_year"]:
@@ -576,6 +574,3 @@ def cap_budget(facts, params, ctx):
         used,
         used_params,
     )
-
-
-__all__ = ["SME_CLASSES"]

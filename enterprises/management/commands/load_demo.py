@@ -1,17 +1,14 @@
 """Load the demo data. Running it again changes nothing that is already there."""
 
-import base64
-import hashlib
 from datetime import date
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import DEMO_PASSWORD, DemoUsers, demo_totp_activate
 from accounts.roles import MFA_REQUIRED_ROLES, Role
 from audits import actions
 from audits.services import audit_event_record
@@ -26,10 +23,8 @@ from enterprises.models import (
     Region,
 )
 from enterprises.uscc import make_uscc
-from vouchers.demo_applications import load_application_demo
-from vouchers.demo_data import load_demo_programs
-
-DEMO_PASSWORD = "Demo-Pass-2026"
+from vouchers.demo.applications import load_application_demo
+from vouchers.demo.programs import load_demo_programs
 
 # (e-mail, name, role, organisation key)
 DEMO_USERS = [
@@ -44,16 +39,11 @@ DEMO_USERS = [
 ADMIN_EMAIL = "admin@example.com"
 
 
-def demo_totp_secret(email: str) -> str:
-    """A fixed secret per demo account, so the printed secret stays valid."""
-    digest = hashlib.sha256(f"voucher-demo-totp:{email}".encode()).digest()[:20]
-    return base64.b32encode(digest).decode()
-
-
 class Command(BaseCommand):
     help = "Load demo data: Zhejiang departments, one account per role, sample organisations."
 
     def handle(self, *args, **options):
+        users = DemoUsers()
         with transaction.atomic():
             created_departments = services.department_ensure_all()
             enterprise = self._enterprise()
@@ -61,7 +51,7 @@ class Command(BaseCommand):
             organisations = {"enterprise": enterprise, "provider": provider}
             rows = []
             for email, name, role, org_key in DEMO_USERS:
-                user = self._user(email, name)
+                user = users.user(email, name)
                 organisation = organisations.get(org_key) or Department.objects.get(
                     region_id=org_key
                 )
@@ -74,7 +64,7 @@ class Command(BaseCommand):
                     )
                 secret = None
                 if role in MFA_REQUIRED_ROLES:
-                    secret = self._totp(user)
+                    secret = demo_totp_activate(user)
                 rows.append((role, email, str(organisation), secret))
             self._admin()
             manager = get_user_model().objects.get(email="manager@example.com")
@@ -85,23 +75,6 @@ class Command(BaseCommand):
             register["reviewers"] = demo["reviewers"]
             rows += demo["logins"]
         self._print(rows, created_departments, register)
-
-    def _user(self, email, name):
-        User = get_user_model()
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, full_name=name
-            )
-            audit_event_record(
-                action=actions.USER_CREATED,
-                target=user,
-                after={"email": email, "source": "demo"},
-            )
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
-        return user
 
     def _admin(self):
         User = get_user_model()
@@ -123,19 +96,6 @@ class Command(BaseCommand):
         return Membership.objects.filter(
             user=user, role=role, **{field: organisation}
         ).exists()
-
-    def _totp(self, user) -> str:
-        secret = demo_totp_secret(user.email)
-        if not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists():
-            TOTP.activate(user, secret)
-            audit_event_record(
-                action=actions.USER_MFA_ACTIVATED,
-                target=user,
-                after={"type": "totp", "source": "demo"},
-            )
-        return secret
 
     def _enterprise(self):
         uscc = make_uscc("330106", "DEM10001")

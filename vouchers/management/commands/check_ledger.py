@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vouchers.ledger import check_ledger
+from vouchers.ledger.checks import check_ledger
 
 
 class Command(BaseCommand):

@@ -1,0 +1,128 @@
+"""Decisions in the reader's language: rule titles, outcome labels for each
+audience, and a decision as the API and the pages show it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from config.money import percent
+
+from .engine import Decision
+from .registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, RULES, Rule
+
+# A rule's outcome, as reviewers and program staff read it.
+OUTCOME_LABELS = {
+    PASS: _("Pass"),
+    FAIL: _("Fail"),
+    REVIEW: _("Needs review"),
+    NOT_APPLICABLE: _("Not applicable"),
+}
+# As the applicant reads it on their own application, before it is reviewed.
+APPLICANT_OUTCOME_LABELS = OUTCOME_LABELS | {
+    REVIEW: _("Needs a reviewer's check"),
+    NOT_APPLICABLE: _("Not applicable yet"),
+}
+# On the public self-check, where rules needing a contract or a provider wait.
+SELF_CHECK_OUTCOME_LABELS = OUTCOME_LABELS | {
+    NOT_APPLICABLE: _("Checked when you apply"),
+}
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def rule_title(code: str) -> str:
+    """The rule's title in the active language (the code if unknown)."""
+    rule = RULES.get(code)
+    if rule is None:
+        return code
+    return rule.title_en if _english() else rule.title_zh
+
+
+def ordered_rules() -> list[Rule]:
+    """Every registered rule, in the order they run and are shown."""
+    return sorted(RULES.values(), key=lambda r: r.order)
+
+
+def decision_answer(decision: Decision) -> dict[str, Any]:
+    """The decision's data, reasons and titles in the active language (what
+    the self-check API answers, and what the pages show)."""
+    language = translation.get_language()
+    return {
+        "program": decision.program,
+        "version": decision.version,
+        "eligible": decision.eligible,
+        "needs_review": decision.needs_review,
+        "size_class": decision.size_class,
+        "rules": [
+            {
+                "code": r.code,
+                "title": rule_title(r.code),
+                "outcome": r.outcome,
+                "reason": r.reason(language),
+            }
+            for r in decision.rules
+        ],
+        "rate": decision.rate,
+        "subsidy": decision.subsidy,
+        "calculation": decision.calculation.steps if decision.calculation else [],
+    }
+
+
+def stored_rules(result: dict[str, Any] | None, labels=OUTCOME_LABELS) -> list[dict]:
+    """A stored decision's rule results (``EligibilityDecision.result``), in
+    the active language."""
+    english = _english()
+    return [
+        {
+            "code": r["code"],
+            "title": rule_title(r["code"]),
+            "outcome": r["outcome"],
+            "outcome_label": labels.get(r["outcome"], r["outcome"]),
+            "reason": r.get("reason_en") if english else r.get("reason_zh"),
+            "facts": r.get("facts") or {},
+        }
+        for r in (result or {}).get("rules", [])
+    ]
+
+
+# The subsidy calculation's steps (engine.calculate), as the pages name them.
+STEP_LABELS = {
+    "eligible_amount": _("Eligible contract amount (yuan)"),
+    "rate": _("Subsidy rate"),
+    "rate_times_amount": _("Rate × amount (yuan)"),
+    "cap_remaining": _("Yearly cap per enterprise still free (yuan)"),
+    "budget_remaining": _("Program budget still free (yuan)"),
+    "subsidy": _(
+        "Estimated subsidy: the smallest of the three, rounded to the fen (yuan)"
+    ),
+}
+
+
+def calculation_rows(steps: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The calculation's steps for a page: each with its label, its value
+    (``amount`` for yuan, ``percent`` for the rate) and the basis in the
+    active language."""
+    english = _english()
+    rows = []
+    for step in steps:
+        is_rate = step["step"] == "rate"
+        rows.append(
+            {
+                "step": step["step"],
+                "label": STEP_LABELS.get(step["step"], step["step"]),
+                "value": step["value"],
+                # Amounts go through the site's |yuan filter; the rate as percent.
+                "amount": None if is_rate else step["value"],
+                "percent": percent(Decimal(step["value"])) if is_rate else None,
+                "basis": step.get("basis", "")
+                if english
+                else step.get("basis_zh", step.get("basis", "")),
+            }
+        )
+    return rows

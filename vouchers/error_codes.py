@@ -1,0 +1,38 @@
+"""The codes of the vouchers app's refusals (``ApplicationError.code``).
+
+A code names the reason a service refused, independent of the language of
+its message: tests assert codes, and the REST API answers them next to the
+translated message, so a provider's system can act on them.
+"""
+
+# A refused status move (submitting twice, deciding a decided application).
+from config.states import TRANSITION as TRANSITION
+
+# Programs
+PROGRAM_CLOSED = "closed"  # the program is not open for applications
+PROGRAM_WINDOW = "window"  # today is outside its application window
+PROGRAM_ARCHIVED = "archived"  # an archived program cannot be changed
+PROGRAM_PARAMS = "params"  # malformed parameters (errors by path)
+PROGRAM_UNCHANGED = "unchanged"  # a new version must change a parameter
+PROGRAM_DUPLICATE = "duplicate"  # a program with this code exists
+BUDGET_EXHAUSTED = "budget_exhausted"  # nothing left in the program's budget
+BUDGET_BELOW_COMMITTED = "budget_below_committed"  # a cut below what is committed
+
+# Applications (the applicant)
+NOT_A_MEMBER = "member"  # the user is not an applicant of the enterprise
+LOCKED = "locked"  # only drafts and returned applications can be changed
+INCOMPLETE = "incomplete"  # parts are missing for submission
+DUPLICATE_CONTRACT = "duplicate_contract"  # the contract is in another application
+PROVIDER_NOT_APPROVED = "provider"  # the provider is not on the approved list
+INVALID = "invalid"  # a field's value is refused (the message says why)
+
+# Review
+OUT_OF_SCOPE = "scope"  # not in this reviewer's region, level or stage
+OWN_ORGANISATION = "own_organisation"  # the reviewer belongs to a party
+TWO_STAGES = "two_stages"  # the reviewer decided another stage of it
+
+# Issuance
+CAP_REACHED = "cap_reached"  # the enterprise's yearly cap is used up
+NOTHING_TO_ISSUE = "nothing"  # the subsidy is zero
+AMOUNT_CHANGED = "amount_changed"  # less than requested: confirm the amount
+NO_FREE_CODE = "no_free_code"  # no unused voucher code was found

@@ -1,0 +1,122 @@
+"""Reads on vouchers: what an enterprise was issued in a year, what a final
+approval could issue now, and the vouchers a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from config.money import LEDGER_MONEY, ZERO, quantize, sum_of
+from enterprises.models import Enterprise, Membership
+from enterprises.selectors import enterprise_visible
+
+from ..ledger.selectors import budget_remaining
+from ..models import Application, Program, Voucher
+from . import codes
+
+
+def vouchers_issued_in_year(
+    *, enterprise: Enterprise | int, program: Program | int, year: int
+) -> Decimal:
+    """The face value of the vouchers the enterprise was issued in the
+    program in the calendar year (the yearly cap counts it)."""
+    return sum_of(
+        Voucher.objects.filter(
+            enterprise=enterprise, program=program, issued_at__year=year
+        ),
+        "face_value",
+    )
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What a final approval could issue: the requested subsidy, limited by
+    what is left of the enterprise's yearly cap and of the budget."""
+
+    requested: Decimal
+    cap_remaining: Decimal
+    budget_remaining: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return quantize(
+            max(min(self.requested, self.cap_remaining, self.budget_remaining), ZERO)
+        )
+
+    @property
+    def reduced(self) -> bool:
+        return self.amount < self.requested
+
+
+def availability_with(
+    application: Application, *, budget_remaining: Decimal, year: int
+) -> Availability:
+    params = application.program_version.parsed()
+    issued = vouchers_issued_in_year(
+        enterprise=application.enterprise_id,
+        program=application.program_id,
+        year=year,
+    )
+    return Availability(
+        requested=application.requested_subsidy or ZERO,
+        cap_remaining=max(params.cap_per_enterprise_year - issued, ZERO),
+        budget_remaining=budget_remaining,
+    )
+
+
+def availability(application: Application) -> Availability:
+    """What a final approval could issue now (shown to the approver before
+    deciding; checked again under locks when approving)."""
+    return availability_with(
+        application,
+        budget_remaining=budget_remaining(application.program),
+        year=timezone.localdate().year,
+    )
+
+
+def voucher_for_reader_or_404(user: User, code: str) -> Voucher:
+    """The voucher with this canonical code (XXXX-XXXX-XXXX-XXXX, check
+    character right), if the user may read its enterprise; else 404, as for
+    a code that does not exist."""
+    if code != codes.format_code(code) or not codes.is_valid(code):
+        raise Http404
+    voucher = (
+        Voucher.objects.select_related(
+            "enterprise__region", "program__region", "application"
+        )
+        .filter(code=code)
+        .first()
+    )
+    if voucher is None:
+        raise Http404
+    if not enterprise_visible(user=user).filter(pk=voucher.enterprise_id).exists():
+        raise Http404
+    return voucher
+
+
+def voucher_list_for_member(*, user: User) -> QuerySet[Voucher]:
+    """The vouchers of every enterprise the user is an applicant of, newest
+    first, each with its ``balance``."""
+    return (
+        Voucher.objects.filter(
+            enterprise_id__in=Membership.objects.filter(
+                user=user, role=Role.APPLICANT
+            ).values("enterprise_id")
+        )
+        .select_related("program", "enterprise")
+        .annotate(
+            balance=Coalesce(
+                F("account__balance"),
+                Value(ZERO),
+                output_field=DecimalField(**LEDGER_MONEY),
+            )
+        )
+        .order_by("-issued_at", "-id")
+    )

@@ -1,0 +1,105 @@
+"""Issuing a voucher: in the final approval's transaction, check the cap and
+the budget again under locks, move the subsidy from the budget into a new
+voucher account, and record it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audits import actions
+from audits.services import audit_event_record
+from config.dates import add_months
+from config.exceptions import ApplicationError
+from config.money import ZERO, yuan
+
+from .. import error_codes
+from ..ledger.selectors import funding_order
+from ..ledger.services import voucher_fund
+from ..lock_objects import budget_accounts_lock, enterprise_lock, program_lock
+from ..models import Application, Voucher
+from . import codes
+from .selectors import availability_with
+
+
+@transaction.atomic
+def voucher_issue(
+    *, application: Application, approver: User, expected_amount: Decimal | None
+) -> Voucher:
+    """Issue the application's voucher (the caller approves it in the same
+    transaction). Locks in vouchers/lock_objects.py's order: the enterprise
+    (its approvals run one after the other, so the cap holds), the program,
+    then its budget accounts (so the budget holds); the balance's check
+    constraint is the last guard.
+
+    When less than the applicant was shown can be issued (the budget or the
+    cap has moved), the approval is refused with ``amount_changed`` until
+    the approver confirms the reduced amount (``expected_amount``).
+    """
+    enterprise_lock(application.enterprise_id)
+    program_lock(application.program_id)
+    pools = funding_order(budget_accounts_lock(application.program))
+    params = application.program_version.parsed()
+    now = timezone.now()
+    available = availability_with(
+        application,
+        budget_remaining=sum((p.balance for p in pools), ZERO),
+        year=timezone.localdate(now).year,
+    )
+    amount = available.amount
+    if available.budget_remaining <= 0:
+        raise ApplicationError(
+            _("The program's budget is exhausted: no voucher can be issued."),
+            code=error_codes.BUDGET_EXHAUSTED,
+        )
+    if available.cap_remaining <= 0:
+        raise ApplicationError(
+            _("The enterprise has reached its yearly cap in this program."),
+            code=error_codes.CAP_REACHED,
+        )
+    if amount <= 0:
+        raise ApplicationError(
+            _("There is no subsidy to issue."), code=error_codes.NOTHING_TO_ISSUE
+        )
+    if available.reduced and expected_amount != amount:
+        raise ApplicationError(
+            _(
+                "Only %(amount)s yuan can be issued now (the budget or the yearly cap "
+                "limits it; the applicant was shown %(requested)s). Confirm the reduced "
+                "amount to approve."
+            )
+            % {"amount": yuan(amount), "requested": yuan(available.requested)},
+            code=error_codes.AMOUNT_CHANGED,
+        )
+    expires = add_months(timezone.localdate(now), params.voucher_validity_months)
+    for _attempt in range(5):
+        code = codes.generate()
+        if not Voucher.objects.filter(code=code).exists():
+            break
+    voucher = Voucher.objects.create(
+        code=code,
+        application=application,
+        enterprise=application.enterprise,
+        program=application.program,
+        face_value=amount,
+        issued_at=now,
+        expires_on=expires,
+    )
+    voucher_fund(voucher=voucher, amount=amount, pools=pools, actor=approver)
+    audit_event_record(
+        action=actions.VOUCHER_ISSUED,
+        actor=approver,
+        target=voucher,
+        after={
+            "code": voucher.code,
+            "face_value": str(amount),
+            "expires_on": str(expires),
+            "application": application.number,
+            "reduced_from": str(available.requested) if available.reduced else None,
+        },
+    )
+    return voucher

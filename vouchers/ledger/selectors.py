@@ -1,0 +1,64 @@
+"""Reads on the ledger: what is free in a program's budget, a voucher's
+balance and the transfers behind it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from config.money import ZERO
+
+from ..models import LedgerAccount, LedgerTransfer, Program, ProgramVersion, Voucher
+
+K = LedgerAccount.Kind
+# The budget's funding sources are drawn in this order when a voucher is issued.
+FUNDING_ORDER = ("province", "city", "district")
+
+
+def funding_order(accounts: list[LedgerAccount]) -> list[LedgerAccount]:
+    """Budget accounts in the order a voucher draws on them."""
+    order = {source: i for i, source in enumerate(FUNDING_ORDER)}
+    return sorted(accounts, key=lambda a: (order.get(a.funding_source, 99), a.pk))
+
+
+def budget_accounts(program: Program) -> list[LedgerAccount]:
+    return funding_order(
+        list(
+            LedgerAccount.objects.filter(
+                program=program, kind=K.BUDGET, voucher=None
+            ).order_by("pk")
+        )
+    )
+
+
+def budget_remaining(
+    program: Program, *, version: ProgramVersion | None = None
+) -> Decimal:
+    """What is still free in the program's budget. A program that has never
+    been open has no budget accounts yet: then the whole budget of
+    ``version`` is still ahead of it (nothing is free without a version)."""
+    pools = LedgerAccount.objects.filter(
+        program=program, kind=K.BUDGET, voucher=None
+    ).aggregate(total=Sum("balance"), n=Count("id"))
+    if not pools["n"]:
+        return version.parsed().total_budget if version is not None else ZERO
+    return pools["total"]
+
+
+def voucher_balance(voucher: Voucher) -> Decimal:
+    acc = LedgerAccount.objects.filter(voucher=voucher).first()
+    return acc.balance if acc else ZERO
+
+
+def voucher_account(voucher: Voucher) -> LedgerAccount | None:
+    return LedgerAccount.objects.filter(voucher=voucher).first()
+
+
+def account_transfers(account: LedgerAccount) -> QuerySet[LedgerTransfer]:
+    """The transfers into and out of an account, oldest first."""
+    return (
+        LedgerTransfer.objects.filter(Q(debit=account) | Q(credit=account))
+        .select_related("debit", "credit")
+        .order_by("created_at", "id")
+    )

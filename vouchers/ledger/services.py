@@ -1,0 +1,131 @@
+"""Writes on the ledger: one transfer, a program's appropriation, a new
+voucher's funding. Each runs inside the transaction of what caused it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from config.exceptions import ApplicationError
+from config.money import ZERO, is_fen_amount
+
+from .. import error_codes
+from ..lock_objects import funding_accounts_lock
+from ..models import LedgerAccount, LedgerTransfer, Program, Voucher
+
+K = LedgerAccount.Kind
+
+
+def account(program: Program, kind: str, funding_source: str = "") -> LedgerAccount:
+    """The program's account of this kind (and funding source), made if missing."""
+    acc, _created = LedgerAccount.objects.get_or_create(
+        program=program, kind=kind, funding_source=funding_source, voucher=None
+    )
+    return acc
+
+
+def transfer(
+    *,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: Decimal,
+    kind: str,
+    reference=None,
+    actor=None,
+) -> LedgerTransfer:
+    """Move ``amount`` from ``debit`` to ``credit``. Call it inside the
+    transaction of what caused it, with the debited account locked when its
+    balance matters; a balance below zero is refused by the database."""
+    if not is_fen_amount(amount):
+        raise ValueError(f"a transfer moves a positive amount in fen, not {amount!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger transfers run inside the transaction of their cause")
+    row = LedgerTransfer.objects.create(
+        debit=debit,
+        credit=credit,
+        amount=amount,
+        kind=kind,
+        reference_type=reference._meta.label_lower if reference is not None else "",
+        reference_id=str(reference.pk) if reference is not None else "",
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    LedgerAccount.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
+    LedgerAccount.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
+    return row
+
+
+@transaction.atomic
+def program_fund(*, program: Program, budget: dict[str, Decimal], actor=None) -> None:
+    """Bring each funding source's appropriation to ``budget`` (by source):
+    more money is a transfer funding → budget; less is budget → funding, as
+    far as the budget is still free. A source no longer in ``budget`` goes
+    back to zero. The caller holds the program (lock_objects.program_lock
+    with ``exclusive``)."""
+    for source in budget:
+        account(program, K.FUNDING, source)
+        account(program, K.BUDGET, source)
+    locked = {(a.kind, a.funding_source): a for a in funding_accounts_lock(program)}
+    known = {source for kind, source in locked if kind == K.FUNDING}
+    targets = dict.fromkeys(known, ZERO) | dict(budget)
+    for source, target in sorted(targets.items()):
+        funding, pool = locked[(K.FUNDING, source)], locked[(K.BUDGET, source)]
+        appropriated = -funding.balance
+        if target > appropriated:
+            transfer(
+                debit=funding,
+                credit=pool,
+                amount=target - appropriated,
+                kind="budget_appropriated",
+                reference=program,
+                actor=actor,
+            )
+        elif target < appropriated:
+            cut = appropriated - target
+            if cut > pool.balance:
+                raise ApplicationError(
+                    _("The budget cannot be cut below what is already committed."),
+                    field="budget",
+                    code=error_codes.BUDGET_BELOW_COMMITTED,
+                )
+            transfer(
+                debit=pool,
+                credit=funding,
+                amount=cut,
+                kind="budget_reduced",
+                reference=program,
+                actor=actor,
+            )
+
+
+def voucher_fund(
+    *, voucher: Voucher, amount: Decimal, pools: list[LedgerAccount], actor=None
+) -> LedgerAccount:
+    """Move ``amount`` from the (locked) budget pools into the voucher's new
+    account, drawing the pools in the order given (selectors.funding_order)."""
+    acc = LedgerAccount.objects.create(
+        program=voucher.program, kind=K.VOUCHER, voucher=voucher
+    )
+    left = amount
+    for pool in pools:
+        if left <= 0:
+            break
+        take = min(pool.balance, left)
+        if take > 0:
+            transfer(
+                debit=pool,
+                credit=acc,
+                amount=take,
+                kind="voucher_issued",
+                reference=voucher,
+                actor=actor,
+            )
+            left -= take
+    if left > 0:
+        # The caller checked the budget under lock; this only guards a bug.
+        raise ApplicationError(
+            _("The program's budget is used up."), code=error_codes.BUDGET_EXHAUSTED
+        )
+    return acc

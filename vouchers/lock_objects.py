@@ -1,0 +1,86 @@
+"""Every row lock of the vouchers app (``select_for_update``), and the one
+order in which a transaction takes them.
+
+A transaction that takes several of these locks takes them in this order,
+never the reverse, so two transactions cannot wait on each other:
+
+1. the application (its own row only);
+2. the enterprise (``enterprises.lock_objects.enterprise_lock``): a final
+   approval holds it, so the approvals of one enterprise run one after the
+   other and its yearly cap holds;
+3. the program: FOR NO KEY UPDATE for a submission (application numbers
+   are counted under it) and a final approval; FOR UPDATE when its status
+   or parameters change, which waits for both and holds both off;
+4. ledger accounts, in primary-key order: the program's budget (and
+   funding) accounts, then the accounts a transfer moves money between.
+   ``ledger.services.transfer`` updates its two balances in primary-key
+   order too, whatever the direction of the transfer.
+
+Why the program comes before its accounts: a new version or a reopening
+holds the program and then moves money between its accounts; an approval
+that held the accounts first and then wrote its voucher (which refers to the
+program, so takes a key-share lock on it) would wait for it while it waits
+for the accounts. FOR NO KEY UPDATE still lets rows that merely refer to the
+program (a new draft, a voucher) be written meanwhile.
+
+The register's own locks (claims, providers, memberships) each take one row
+of a table the vouchers app never locks; see enterprises/lock_objects.py.
+"""
+
+from __future__ import annotations
+
+from enterprises.lock_objects import enterprise_lock
+
+from .models import Application, LedgerAccount, Program
+
+__all__ = [
+    "application_lock",
+    "budget_accounts_lock",
+    "enterprise_lock",
+    "funding_accounts_lock",
+    "program_lock",
+]
+
+
+def application_lock(pk: int) -> Application:
+    """The application, locked (not the rows it refers to), with what the
+    services read of it."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("program__region", "enterprise", "provider", "offering")
+        .get(pk=pk)
+    )
+
+
+def program_lock(pk: int, *, exclusive: bool = False) -> Program:
+    """The program, FOR NO KEY UPDATE (submissions, approvals), or FOR
+    UPDATE with ``exclusive`` (status and parameter changes)."""
+    return (
+        Program.objects.select_for_update(no_key=not exclusive, of=("self",))
+        .select_related("region")
+        .get(pk=pk)
+    )
+
+
+def budget_accounts_lock(program: Program) -> list[LedgerAccount]:
+    """The program's budget accounts (one per funding source), locked in
+    primary-key order."""
+    return list(
+        LedgerAccount.objects.select_for_update()
+        .filter(program=program, kind=LedgerAccount.Kind.BUDGET, voucher=None)
+        .order_by("pk")
+    )
+
+
+def funding_accounts_lock(program: Program) -> list[LedgerAccount]:
+    """The program's funding and budget accounts, locked in primary-key
+    order (a budget change moves money between them)."""
+    return list(
+        LedgerAccount.objects.select_for_update()
+        .filter(
+            program=program,
+            kind__in=(LedgerAccount.Kind.FUNDING, LedgerAccount.Kind.BUDGET),
+            voucher=None,
+        )
+        .order_by("pk")
+    )

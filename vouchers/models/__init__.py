@@ -1,0 +1,49 @@
+"""Every model of the vouchers app, one module per part:
+
+- programs:     Program, ProgramVersion
+- decisions:    EligibilityDecision
+- applications: Application, LineItem, ApplicationDocument,
+                ApplicationRevision, RejectionReason, Review, Notification
+- vouchers:     Voucher
+- ledger:       LedgerAccount, LedgerTransfer
+
+Import them from here (``from vouchers.models import Application``).
+"""
+
+from .applications import (
+    APPLICATION_STATES,
+    EDITABLE_STATUSES,
+    LIVE_STATUSES,
+    Application,
+    ApplicationDocument,
+    ApplicationRevision,
+    LineItem,
+    Notification,
+    RejectionReason,
+    Review,
+)
+from .decisions import EligibilityDecision
+from .ledger import LedgerAccount, LedgerTransfer
+from .programs import PROGRAM_STATES, Program, ProgramVersion
+from .vouchers import VOUCHER_STATES, Voucher
+
+__all__ = [
+    "APPLICATION_STATES",
+    "EDITABLE_STATUSES",
+    "LIVE_STATUSES",
+    "PROGRAM_STATES",
+    "VOUCHER_STATES",
+    "Application",
+    "ApplicationDocument",
+    "ApplicationRevision",
+    "EligibilityDecision",
+    "LedgerAccount",
+    "LedgerTransfer",
+    "LineItem",
+    "Notification",
+    "Program",
+    "ProgramVersion",
+    "RejectionReason",
+    "Review",
+    "Voucher",
+]

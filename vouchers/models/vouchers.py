@@ -1,0 +1,63 @@
+"""Issued vouchers."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from config.money import MONEY
+from config.states import StateMap
+
+from .applications import Application
+from .programs import Program
+
+
+class VoucherStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+# An active voucher expires at the end of its validity or is revoked by the
+# program office; both are final (the lifecycle work moves them).
+VOUCHER_STATES = StateMap(
+    statuses=VoucherStatus,
+    transitions={
+        VoucherStatus.ACTIVE: frozenset({VoucherStatus.EXPIRED, VoucherStatus.REVOKED})
+    },
+    refusal=_("A voucher that is %(from)s cannot become %(to)s."),
+)
+
+
+class Voucher(models.Model):
+    """An issued voucher: bound to the enterprise, with its face value and
+    expiry. Its balance lives in the ledger (its voucher account)."""
+
+    Status = VoucherStatus
+
+    code = models.CharField(_("voucher code"), max_length=19, unique=True)
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="voucher"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="vouchers"
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="vouchers"
+    )
+    face_value = models.DecimalField(_("face value (yuan)"), **MONEY)
+    issued_at = models.DateTimeField(_("issued"))
+    expires_on = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(face_value__gt=0), name="voucher_face_value_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.code

@@ -1,0 +1,216 @@
+"""A version's parameters in words, section by section, and which rows two
+versions differ in: what the program pages show, and what a reviewer of a
+proposed change reads before approving it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from config.money import percent, yuan
+
+from ..eligibility.explain import ordered_rules, rule_title
+from .labels import (
+    CATEGORY_LABELS,
+    DISBURSEMENT_LABELS,
+    FACILITY_LABELS,
+    FUNDING_LABELS,
+    RELATED_PARTY_OUTCOME_LABELS,
+    SIZE_LABELS,
+    STAGE_LABELS,
+)
+from .params import FUNDING_SOURCES, ProgramParams
+
+
+def _yuan(amount: Decimal) -> str:
+    return _("%(amount)s yuan") % {"amount": yuan(amount)}
+
+
+def _months(n: int) -> str:
+    return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
+
+
+def _list(labels: dict, values) -> str:
+    return ", ".join(str(labels.get(v, v)) for v in values) or _("None")
+
+
+def _rule_text(code: str, params: dict) -> str:
+    if code == "enterprise_type":
+        return _("Used: credit codes starting with %(prefixes)s") % {
+            "prefixes": ", ".join(params.get("allowed_prefixes", []))
+        }
+    if code == "credit":
+        n = params.get("lookback_years", 0)
+        return ngettext(
+            "Used: listings of the last %(n)d year count",
+            "Used: listings of the last %(n)d years count",
+            n,
+        ) % {"n": n}
+    if code == "benchmark_investment":
+        return _(
+            "Used: IT investment in %(first)s–%(last)s above %(it)s, "
+            "of which AI above %(ai)s"
+        ) % {
+            "first": params.get("from_year"),
+            "last": params.get("to_year"),
+            "it": _yuan(Decimal(params.get("it_min", "0"))),
+            "ai": _yuan(Decimal(params.get("ai_min", "0"))),
+        }
+    if code == "related_party":
+        outcome = params.get("outcome", "")
+        return _("Used: when related, %(outcome)s") % {
+            "outcome": str(RELATED_PARTY_OUTCOME_LABELS.get(outcome, outcome)).lower()
+        }
+    if params:
+        details = "; ".join(f"{k}: {v}" for k, v in params.items())
+        return _("Used: %(details)s") % {"details": details}
+    return _("Used")
+
+
+def describe_params(params: dict) -> list[dict]:
+    """A version's parameters as sections of rows (key, label, text,
+    changed): rates as percentages, money in yuan with thousands
+    separators, rules with their titles. The keys let two versions be
+    compared row by row (``mark_changes``)."""
+    p = ProgramParams.from_json(params)
+    tiers = [
+        (
+            f"tier.{i}",
+            _("Spend tier %(n)d") % {"n": i},
+            (
+                _("yearly contract total up to %(limit)s: %(rate)s, SMEs only")
+                if t.sme_only
+                else _("yearly contract total up to %(limit)s: %(rate)s")
+            )
+            % {"limit": _yuan(t.max_year_total), "rate": percent(t.rate)},
+        )
+        for i, t in enumerate(p.spend_tiers, start=1)
+    ] or [("tier", _("Spend tiers"), _("None"))]
+    sections = [
+        {
+            "title": _("Application window"),
+            "rows": [
+                ("window", _("Applications"), f"{p.opens_on} – {p.closes_on}"),
+                (
+                    "sizes",
+                    _("Eligible size classes"),
+                    _list(SIZE_LABELS, p.eligible_size_classes),
+                ),
+            ],
+        },
+        {
+            "title": _("Rates"),
+            "rows": [
+                ("base_rate", _("Base rate"), percent(p.base_rate)),
+                *(
+                    (
+                        f"facility.{f}",
+                        FACILITY_LABELS[f],
+                        percent(p.facility_rates[f])
+                        if f in p.facility_rates
+                        else _("the base rate applies"),
+                    )
+                    for f in FACILITY_LABELS
+                ),
+                *tiers,
+            ],
+        },
+        {
+            "title": _("Caps and budget"),
+            "rows": [
+                (
+                    "cap",
+                    _("Cap per enterprise per year"),
+                    _yuan(p.cap_per_enterprise_year),
+                ),
+                *(
+                    (f"budget.{s}", FUNDING_LABELS[s], _yuan(p.budget[s]))
+                    for s in FUNDING_SOURCES
+                    if s in p.budget
+                ),
+                ("budget", _("Total budget"), _yuan(p.total_budget)),
+            ],
+        },
+        {
+            "title": _("Contracts"),
+            "rows": [
+                (
+                    "signed",
+                    _("Signed between"),
+                    f"{p.contract_signed_from} – {p.contract_signed_to}",
+                ),
+                ("term", _("Longest term"), _months(p.max_term_months)),
+                ("min_amount", _("Smallest amount"), _yuan(p.min_contract_amount)),
+                (
+                    "excluded",
+                    _("Line items that do not count"),
+                    _list(CATEGORY_LABELS, p.excluded_categories),
+                ),
+            ],
+        },
+        {
+            "title": _("Vouchers"),
+            "rows": [
+                ("validity", _("Valid for"), _months(p.voucher_validity_months)),
+                (
+                    "disbursement",
+                    _("Paid"),
+                    str(
+                        DISBURSEMENT_LABELS.get(
+                            p.disbursement_mode, p.disbursement_mode
+                        )
+                    ),
+                ),
+            ],
+        },
+        {
+            "title": _("Review"),
+            "rows": [
+                (
+                    "stages",
+                    _("Stages"),
+                    " → ".join(str(STAGE_LABELS.get(s, s)) for s in p.review_stages),
+                )
+            ],
+        },
+        {
+            "title": _("Rules"),
+            "rows": [
+                (
+                    f"rule.{rule.code}",
+                    rule_title(rule.code),
+                    _rule_text(rule.code, p.rules[rule.code])
+                    if rule.code in p.rules
+                    else _("Not used"),
+                )
+                for rule in ordered_rules()
+            ],
+        },
+    ]
+    for section in sections:
+        section["rows"] = [
+            {"key": key, "label": label, "text": text, "changed": False}
+            for key, label, text in section["rows"]
+        ]
+    return sections
+
+
+def mark_changes(sections: list[dict], previous: list[dict] | None) -> list[str]:
+    """Flag the rows that differ from the previous version's; return their
+    labels."""
+    if previous is None:
+        return []
+    before = {row["key"]: row for s in previous for row in s["rows"]}
+    changed, seen = [], set()
+    for section in sections:
+        for row in section["rows"]:
+            seen.add(row["key"])
+            old = before.get(row["key"])
+            row["changed"] = old is None or old["text"] != row["text"]
+            if row["changed"]:
+                changed.append(row["label"])
+    # Rows the previous version had and this one has not (a tier removed).
+    changed += [row["label"] for key, row in before.items() if key not in seen]
+    return changed

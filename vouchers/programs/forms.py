@@ -1,0 +1,587 @@
+"""The program forms. ``ProgramForm`` is the one place where form fields
+become a program version's parameters (``to_params``), where parameters
+become form values again (``from_params``), and where the validator's
+errors, keyed by parameter path (``spend_tiers.0.rate``, ``budget.city``,
+``rules.benchmark_investment.it_min``), are put back beside the fields they
+belong to (``add_params_errors``).
+
+Rates are entered as decimals from 0 to 1 (0.30 = 30%), money as decimals in
+yuan; nothing passes through a float.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from config.exceptions import ApplicationError
+from config.forms import apply_service_error
+from enterprises.forms import region_field
+
+from ..eligibility.errors import ParamsError
+from ..eligibility.explain import ordered_rules, rule_title
+from ..models import Program
+from .labels import (
+    CATEGORY_LABELS,
+    DISBURSEMENT_LABELS,
+    RELATED_PARTY_OUTCOME_LABELS,
+    SIZE_LABELS,
+    STAGE_LABELS,
+)
+from .params import (
+    DISBURSEMENT_MODES,
+    FUNDING_SOURCES,
+    SIZE_CLASSES,
+    STAGE_LEVELS,
+    ProgramParams,
+)
+from .services import program_code_problem
+
+# -- how form fields and parameter paths correspond ---------------------------
+
+# Top-level parameters with a form field of the same name.
+PLAIN_FIELDS = (
+    "opens_on",
+    "closes_on",
+    "eligible_size_classes",
+    "base_rate",
+    "cap_per_enterprise_year",
+    "contract_signed_from",
+    "contract_signed_to",
+    "max_term_months",
+    "min_contract_amount",
+    "voucher_validity_months",
+    "disbursement_mode",
+    "review_stages",
+    "excluded_categories",
+)
+FACILITY_FIELDS = {"domestic": "rate_domestic", "other": "rate_other"}
+BUDGET_FIELDS = {source: f"budget_{source}" for source in FUNDING_SOURCES}
+TIER_ROWS = (1, 2, 3)
+# rule code -> {parameter: form field}
+RULE_PARAM_FIELDS = {
+    "enterprise_type": {"allowed_prefixes": "enterprise_type_prefixes"},
+    "credit": {"lookback_years": "credit_lookback_years"},
+    "benchmark_investment": {
+        "from_year": "benchmark_from_year",
+        "to_year": "benchmark_to_year",
+        "it_min": "benchmark_it_min",
+        "ai_min": "benchmark_ai_min",
+    },
+    "related_party": {"outcome": "related_party_outcome"},
+}
+# Rules not ticked on a new program (they suit only special programs).
+RULES_OFF_BY_DEFAULT = frozenset({"benchmark_investment"})
+
+RATE_HELP = _("A decimal from 0 to 1: 0.30 = 30%.")
+RATE_ERRORS = {
+    # Django fills in %(limit_value)s: a literal percent sign is written %%.
+    "min_value": _("A rate is between 0 and 1 (0.30 = 30%%)."),
+    "max_value": _("A rate is between 0 and 1 (0.30 = 30%%)."),
+}
+
+
+def _date_field(label, **kwargs):
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+def _rate_field(label, required=True, **kwargs):
+    kwargs.setdefault("help_text", RATE_HELP)
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        error_messages=RATE_ERRORS,
+        **kwargs,
+    )
+
+
+def _money_field(label, required=True, **kwargs):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        **kwargs,
+    )
+
+
+def _choices(labels: dict, keys) -> list[tuple[str, Any]]:
+    return [(k, labels[k]) for k in keys]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _text(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+class ProgramForm(forms.Form):
+    """A program version's parameters. Subclasses add the identity (a new
+    program) or the note and effective moment (a new version)."""
+
+    # Application window
+    opens_on = _date_field(_("Applications open on"))
+    closes_on = _date_field(_("Applications close on"))
+    eligible_size_classes = forms.MultipleChoiceField(
+        label=_("Eligible size classes"),
+        choices=_choices(SIZE_LABELS, SIZE_CLASSES),
+        widget=forms.CheckboxSelectMultiple,
+        initial=["medium", "small", "micro"],
+    )
+    # Rates
+    base_rate = _rate_field(
+        _("Base rate"),
+        help_text=_(
+            "Used when the facility type is not known. A decimal from 0 to 1: "
+            "0.30 = 30%."
+        ),
+    )
+    rate_domestic = _rate_field(
+        _("Rate for a domestic compute facility"),
+        required=False,
+        help_text=_("Optional. A decimal from 0 to 1: 0.30 = 30%."),
+    )
+    rate_other = _rate_field(
+        _("Rate for another compute facility"),
+        required=False,
+        help_text=_("Optional. A decimal from 0 to 1: 0.30 = 30%."),
+    )
+    # Caps and budget
+    cap_per_enterprise_year = _money_field(
+        _("Cap per enterprise per year (yuan)"),
+        help_text=_("The most one enterprise can receive in a calendar year."),
+    )
+    budget_province = _money_field(_("Provincial funds (yuan)"), required=False)
+    budget_city = _money_field(_("City funds (yuan)"), required=False)
+    budget_district = _money_field(_("County or district funds (yuan)"), required=False)
+    # Contracts
+    contract_signed_from = _date_field(_("Contracts signed from"))
+    contract_signed_to = _date_field(_("Contracts signed until"))
+    max_term_months = forms.IntegerField(
+        label=_("Longest contract term (months)"),
+        min_value=1,
+        max_value=120,
+        initial=12,
+    )
+    min_contract_amount = _money_field(
+        _("Smallest contract amount (yuan)"),
+        initial=Decimal("0.00"),
+        help_text=_("0 for no minimum."),
+    )
+    excluded_categories = forms.MultipleChoiceField(
+        label=_("Line items that do not count"),
+        choices=_choices(CATEGORY_LABELS, CATEGORY_LABELS),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("These parts of a contract are left out of the subsidised amount."),
+    )
+    # Vouchers
+    voucher_validity_months = forms.IntegerField(
+        label=_("Voucher validity (months)"),
+        min_value=1,
+        max_value=60,
+        initial=12,
+    )
+    disbursement_mode = forms.ChoiceField(
+        label=_("How the subsidy is paid"),
+        choices=[
+            ("", _("Choose…")),
+            *_choices(DISBURSEMENT_LABELS, DISBURSEMENT_MODES),
+        ],
+    )
+    # Review
+    review_stages = forms.MultipleChoiceField(
+        label=_("Review stages"),
+        choices=_choices(STAGE_LABELS, STAGE_LEVELS),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "An application goes upward through the stages ticked: county, "
+            "then city, then province."
+        ),
+    )
+    # Rule parameters (the rule checkboxes are added in __init__)
+    enterprise_type_prefixes = forms.CharField(
+        label=_("Admitted credit code prefixes"),
+        required=False,
+        initial="91",
+        max_length=100,
+        help_text=_(
+            "The first two characters of the unified social credit code, "
+            "separated by commas. 91 = enterprises registered by market regulation."
+        ),
+    )
+    credit_lookback_years = forms.IntegerField(
+        label=_("Credit look-back (years)"),
+        required=False,
+        min_value=0,
+        max_value=10,
+        initial=3,
+        help_text=_("Dishonesty listings removed longer ago than this do not count."),
+    )
+    benchmark_from_year = forms.IntegerField(
+        label=_("Investment window: first year"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+    )
+    benchmark_to_year = forms.IntegerField(
+        label=_("Investment window: last year"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+    )
+    benchmark_it_min = _money_field(
+        _("IT investment in the window must exceed (yuan)"), required=False
+    )
+    benchmark_ai_min = _money_field(
+        _("AI investment in the window must exceed (yuan)"), required=False
+    )
+    related_party_outcome = forms.ChoiceField(
+        label=_("When enterprise and provider are related"),
+        choices=_choices(RELATED_PARTY_OUTCOME_LABELS, RELATED_PARTY_OUTCOME_LABELS),
+        required=False,
+        initial="review",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in TIER_ROWS:
+            self.fields[f"tier_{n}_max"] = _money_field(
+                _("Yearly contract total up to (yuan)"), required=False
+            )
+            self.fields[f"tier_{n}_rate"] = _rate_field(_("Rate"), required=False)
+            self.fields[f"tier_{n}_sme_only"] = forms.BooleanField(
+                label=_("SMEs only"), required=False, initial=True
+            )
+        for rule in ordered_rules():
+            self.fields[f"rule_{rule.code}"] = forms.BooleanField(
+                label=rule_title(rule.code),
+                required=False,
+                initial=rule.code not in RULES_OFF_BY_DEFAULT,
+            )
+        # Parameters of rules this form has no fields for, kept as they were.
+        self.kept_rule_params: dict[str, dict] = {}
+        # Form row of each spend tier in the params built last (index -> row).
+        self._tier_rows: list[int] = []
+
+    # -- building the form from parameters -----------------------------------
+
+    @classmethod
+    def initial_from_params(cls, params: dict) -> dict[str, Any]:
+        p = ProgramParams.from_json(params)
+        initial: dict[str, Any] = {name: getattr(p, name) for name in PLAIN_FIELDS}
+        for name in ("eligible_size_classes", "review_stages", "excluded_categories"):
+            initial[name] = list(initial[name])
+        for facility, name in FACILITY_FIELDS.items():
+            initial[name] = p.facility_rates.get(facility)
+        for source, name in BUDGET_FIELDS.items():
+            initial[name] = p.budget.get(source)
+        for n in TIER_ROWS:
+            tier = p.spend_tiers[n - 1] if n <= len(p.spend_tiers) else None
+            initial[f"tier_{n}_max"] = tier.max_year_total if tier else None
+            initial[f"tier_{n}_rate"] = tier.rate if tier else None
+            initial[f"tier_{n}_sme_only"] = tier.sme_only if tier else True
+        for rule in ordered_rules():
+            initial[f"rule_{rule.code}"] = rule.code in p.rules
+        for code, fields in RULE_PARAM_FIELDS.items():
+            values = p.rules.get(code, {})
+            for param, name in fields.items():
+                if param in values:
+                    value = values[param]
+                    if isinstance(value, list):
+                        value = ", ".join(value)
+                    elif name in ("benchmark_it_min", "benchmark_ai_min"):
+                        value = Decimal(value)
+                    initial[name] = value
+        return initial
+
+    @classmethod
+    def from_params(cls, params: dict, data=None, **kwargs):
+        """The form filled from a version's parameters (``data`` on POST)."""
+        initial = {**cls.initial_from_params(params), **kwargs.pop("initial", {})}
+        form = cls(data, initial=initial, **kwargs)
+        parsed = ProgramParams.from_json(params)
+        form.kept_rule_params = {
+            code: values
+            for code, values in parsed.rules.items()
+            if code not in RULE_PARAM_FIELDS and values
+        }
+        # Categories this form has no checkbox for stay choosable.
+        extra = [c for c in parsed.excluded_categories if c not in CATEGORY_LABELS]
+        if extra:
+            field = form.fields["excluded_categories"]
+            field.choices = [*field.choices, *((c, c) for c in extra)]
+        return form
+
+    # -- building parameters from the form -----------------------------------
+
+    def to_params(self) -> dict[str, Any]:
+        """The parameters as the validator takes them: money and rates as
+        decimal strings, dates as ISO strings. Works on a partly valid form
+        too (missing values are left out), so ``clean`` can ask the
+        validator about the rest."""
+        d = self.cleaned_data
+        tiers, self._tier_rows = [], []
+        for n in TIER_ROWS:
+            limit, rate = d.get(f"tier_{n}_max"), d.get(f"tier_{n}_rate")
+            if limit is not None and rate is not None:
+                tiers.append(
+                    {
+                        "max_year_total": str(limit),
+                        "rate": str(rate),
+                        "sme_only": bool(d.get(f"tier_{n}_sme_only")),
+                    }
+                )
+                self._tier_rows.append(n)
+        chosen_stages = d.get("review_stages") or []
+        return {
+            "opens_on": _iso(d.get("opens_on")),
+            "closes_on": _iso(d.get("closes_on")),
+            "eligible_size_classes": list(d.get("eligible_size_classes") or []),
+            "base_rate": _text(d.get("base_rate")),
+            "facility_rates": {
+                facility: str(d[name])
+                for facility, name in FACILITY_FIELDS.items()
+                if d.get(name) is not None
+            },
+            "spend_tiers": tiers,
+            "cap_per_enterprise_year": _text(d.get("cap_per_enterprise_year")),
+            "budget": {
+                source: str(d[name])
+                for source, name in BUDGET_FIELDS.items()
+                if d.get(name) is not None
+            },
+            "contract_signed_from": _iso(d.get("contract_signed_from")),
+            "contract_signed_to": _iso(d.get("contract_signed_to")),
+            "max_term_months": d.get("max_term_months"),
+            "min_contract_amount": _text(d.get("min_contract_amount")),
+            "voucher_validity_months": d.get("voucher_validity_months"),
+            "disbursement_mode": d.get("disbursement_mode") or None,
+            # The order is fixed: upward.
+            "review_stages": [s for s in STAGE_LEVELS if s in chosen_stages],
+            "excluded_categories": list(d.get("excluded_categories") or []),
+            "rules": {
+                rule.code: self._rule_params(rule.code)
+                for rule in ordered_rules()
+                if d.get(f"rule_{rule.code}")
+            },
+        }
+
+    def _rule_params(self, code: str) -> dict[str, Any]:
+        values = dict(self.kept_rule_params.get(code, {}))
+        for param, name in RULE_PARAM_FIELDS.get(code, {}).items():
+            value = self.cleaned_data.get(name)
+            if value is None or value == "":
+                continue
+            values[param] = str(value) if isinstance(value, Decimal) else value
+        return values
+
+    # -- checks ---------------------------------------------------------------
+
+    def clean_enterprise_type_prefixes(self):
+        raw = self.cleaned_data["enterprise_type_prefixes"]
+        prefixes = [p for p in re.split(r"[\s,，、;；]+", raw.upper()) if p]
+        if any(not re.fullmatch(r"[0-9A-Z]{2}", p) for p in prefixes):
+            raise forms.ValidationError(
+                _("Give two-character prefixes separated by commas, e.g. 91, 92.")
+            )
+        return prefixes or None
+
+    def clean(self):
+        cleaned = super().clean()
+        for n in TIER_ROWS:
+            limit_name, rate_name = f"tier_{n}_max", f"tier_{n}_rate"
+            limit, rate = cleaned.get(limit_name), cleaned.get(rate_name)
+            if (limit is None) != (rate is None) and not self._has_errors(
+                limit_name, rate_name
+            ):
+                self.add_error(
+                    rate_name if rate is None else limit_name,
+                    _("Give both the limit and the rate, or leave the tier empty."),
+                )
+        budget_names = list(BUDGET_FIELDS.values())
+        if all(cleaned.get(n) is None for n in budget_names) and not self._has_errors(
+            *budget_names
+        ):
+            self.add_error(
+                budget_names[0],
+                _("Give the budget of at least one funding source."),
+            )
+        first, last = (
+            cleaned.get("benchmark_from_year"),
+            cleaned.get("benchmark_to_year"),
+        )
+        if cleaned.get("rule_benchmark_investment") and first and last and first > last:
+            self.add_error(
+                "benchmark_to_year", _("The last year must not be before the first.")
+            )
+        for code, fields in RULE_PARAM_FIELDS.items():
+            if not cleaned.get(f"rule_{code}"):
+                continue
+            for name in fields.values():
+                if name in self.errors:
+                    continue
+                if cleaned.get(name) in (None, ""):
+                    self.add_error(name, _("Required when this rule is used."))
+        # The validator has the last word, on everything the fields allow
+        # (the service checks again, and whether anything has changed).
+        try:
+            ProgramParams.from_json(self.to_params())
+        except ParamsError as exc:
+            self.add_params_errors(exc.errors)
+        return cleaned
+
+    def _has_errors(self, *names: str) -> bool:
+        return any(name in self.errors for name in names)
+
+    # -- putting errors back ---------------------------------------------------
+
+    def field_for_path(self, path: str) -> str | None:
+        """The form field a parameter path belongs to (None: the whole form)."""
+        parts = path.split(".")
+        head, rest = parts[0], parts[1:]
+        name = None
+        if head in PLAIN_FIELDS:
+            name = head
+        elif head == "facility_rates":
+            name = FACILITY_FIELDS.get(rest[0]) if rest else "rate_domestic"
+        elif head == "budget":
+            name = BUDGET_FIELDS.get(rest[0]) if rest else BUDGET_FIELDS["province"]
+        elif head == "spend_tiers":
+            row = TIER_ROWS[0]
+            if rest and rest[0].isdigit() and int(rest[0]) < len(self._tier_rows):
+                row = self._tier_rows[int(rest[0])]
+            key = "rate" if rest[1:] == ["rate"] else "max"
+            name = f"tier_{row}_{key}"
+        elif head == "rules" and rest:
+            code = rest[0]
+            name = RULE_PARAM_FIELDS.get(code, {}).get(rest[1]) if rest[1:] else None
+            name = name or f"rule_{code}"
+        return name if name in self.fields else None
+
+    def _fields_explaining(self, path: str, name: str) -> list[str]:
+        """Fields whose own error already explains the error at ``path``."""
+        head = path.split(".")[0]
+        if path == "budget":
+            return list(BUDGET_FIELDS.values())
+        if head == "spend_tiers" and name.startswith("tier_"):
+            row = name.split("_")[1]
+            return [f"tier_{row}_max", f"tier_{row}_rate"]
+        return [name]
+
+    def add_params_errors(self, errors: dict[str, list[str]]) -> None:
+        for path, messages in errors.items():
+            name = self.field_for_path(path)
+            if name and self._has_errors(*self._fields_explaining(path, name)):
+                continue  # its field already says what is wrong
+            for message in messages:
+                if name:
+                    self.add_error(name, message)
+                else:
+                    self.add_error(None, f"{path}: {message}" if path else message)
+
+    def apply_service_error(self, exc: ApplicationError) -> None:
+        """Put a service's refusal beside its field (or above the form);
+        malformed parameters beside the fields of their paths."""
+        errors = getattr(exc, "errors", None)
+        if errors:
+            self.add_params_errors(errors)
+        else:
+            apply_service_error(self, exc)
+
+    # -- for the template ---------------------------------------------------------
+
+    def tier_rows(self):
+        return [
+            (
+                n,
+                self[f"tier_{n}_max"],
+                self[f"tier_{n}_rate"],
+                self[f"tier_{n}_sme_only"],
+            )
+            for n in TIER_ROWS
+        ]
+
+    def rule_rows(self):
+        """Each rule's checkbox with the fields of its parameters."""
+        return [
+            (
+                rule.code,
+                self[f"rule_{rule.code}"],
+                [self[name] for name in RULE_PARAM_FIELDS.get(rule.code, {}).values()],
+            )
+            for rule in ordered_rules()
+        ]
+
+
+class ProgramCreateForm(ProgramForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_(
+            "3–40 capital letters, digits and hyphens, e.g. HZ-COMPUTE-2026. "
+            "It cannot be changed later."
+        ),
+    )
+    name_zh = forms.CharField(label=_("Name in Chinese"), max_length=200)
+    name_en = forms.CharField(label=_("Name in English"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Choose…")), *Program.Kind.choices]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = region_field(
+            label=_("Region"),
+            empty_label=_("Choose…"),
+            help_text=_(
+                "The province, a city or a county: enterprises registered there "
+                "may apply."
+            ),
+        )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        problem = program_code_problem(code)
+        if problem:
+            raise forms.ValidationError(problem)
+        return code
+
+
+class ProgramEditForm(ProgramForm):
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the new version and shown in its history."),
+    )
+    effective_from = forms.DateTimeField(
+        label=_("Takes effect from"),
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        help_text=_(
+            "Leave empty for now. Applications decided before then keep the "
+            "version they were decided under."
+        ),
+    )
+
+
+class ProgramStatusForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Program.Status.choices)

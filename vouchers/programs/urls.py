@@ -1,0 +1,16 @@
+"""Program pages, included at ``programs/`` under the namespace "programs"."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("new/", views.program_create, name="create"),
+    path("<str:code>/", views.program_detail, name="detail"),
+    path("<str:code>/edit/", views.program_edit, name="edit"),
+    path("<str:code>/status/", views.program_status, name="status"),
+    path("<str:code>/versions/<int:number>/", views.program_version, name="version"),
+]

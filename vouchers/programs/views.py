@@ -1,0 +1,249 @@
+"""Program pages: the list, a program with its versions and history, a
+version's parameters, the form for a new program, the form for a new
+version of its parameters, and the status buttons.
+
+Program managers write; auditors and reviewers read. Each view parses the
+request and makes one service call; the parameters are built by the form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import role_required, user_roles
+from accounts.roles import Role
+from config.exceptions import ApplicationError
+from config.money import yuan
+
+from ..models import PROGRAM_STATES, Program, ProgramVersion
+from ..permissions import PROGRAM_EDITORS, PROGRAM_READERS
+from . import selectors, services
+from .describe import describe_params, mark_changes
+from .forms import ProgramCreateForm, ProgramEditForm, ProgramStatusForm
+
+S = Program.Status
+# The order the status buttons are shown in.
+STATUS_ORDER = (S.OPEN, S.CLOSED, S.ARCHIVED)
+
+
+# -- pages ---------------------------------------------------------------------
+
+
+@role_required(*PROGRAM_READERS)
+def program_list(request):
+    status = request.GET.get("status", "")
+    if status not in S.values:
+        status = ""
+    counts = dict(
+        Program.objects.values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    programs = Program.objects.select_related("region").prefetch_related("versions")
+    if status:
+        programs = programs.filter(status=status)
+    page = Paginator(programs, 50).get_page(request.GET.get("page"))
+    rows = []
+    for program in page.object_list:
+        version = selectors.program_version_at(program)
+        params = version.parsed()
+        rows.append(
+            {
+                "program": program,
+                "version": version,
+                "window": f"{params.opens_on} – {params.closes_on}",
+                "budget": yuan(params.total_budget),
+            }
+        )
+    return render(
+        request,
+        "vouchers/programs/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "total": sum(counts.values()),
+            "statuses": [(s, label, counts.get(s, 0)) for s, label in S.choices],
+            "is_manager": Role.PROGRAM_MANAGER in user_roles(request.user),
+            "breadcrumbs": [(_("Programs"), None)],
+        },
+    )
+
+
+@role_required(*PROGRAM_READERS)
+def program_detail(request, code):
+    program = get_object_or_404(
+        Program.objects.select_related("region", "created_by"), code=code
+    )
+    versions = list(program.versions.select_related("created_by").order_by("number"))
+    now = timezone.now()
+    current = selectors.program_version_at(program, now)
+    is_manager = Role.PROGRAM_MANAGER in user_roles(request.user)
+    next_statuses = []
+    if is_manager:
+        allowed = PROGRAM_STATES.next_statuses(program.status)
+        next_statuses = [s for s in STATUS_ORDER if s in allowed]
+    return render(
+        request,
+        "vouchers/programs/detail.html",
+        {
+            "program": program,
+            "versions": versions,
+            "current": current,
+            "now": now,
+            "sections": describe_params(current.params) if current else [],
+            "is_manager": is_manager,
+            "can_edit": is_manager and program.status != S.ARCHIVED,
+            "next_statuses": next_statuses,
+            "history": selectors.program_history(program),
+            "breadcrumbs": [
+                (_("Programs"), reverse("programs:list")),
+                (program.code, None),
+            ],
+        },
+    )
+
+
+@role_required(*PROGRAM_READERS)
+def program_version(request, code, number):
+    program = get_object_or_404(Program.objects.select_related("region"), code=code)
+    version = get_object_or_404(
+        ProgramVersion.objects.select_related("created_by"),
+        program=program,
+        number=number,
+    )
+    previous = program.versions.filter(number__lt=number).order_by("-number").first()
+    sections = describe_params(version.params)
+    changed = mark_changes(
+        sections, describe_params(previous.params) if previous else None
+    )
+    return render(
+        request,
+        "vouchers/programs/version.html",
+        {
+            "program": program,
+            "version": version,
+            "previous": previous,
+            "current": selectors.program_version_at(program),
+            "sections": sections,
+            "changed": changed,
+            "breadcrumbs": [
+                (_("Programs"), reverse("programs:list")),
+                (program.code, reverse("programs:detail", args=[program.code])),
+                (_("Version %(n)s") % {"n": version.number}, None),
+            ],
+        },
+    )
+
+
+@role_required(*PROGRAM_EDITORS)
+def program_create(request):
+    form = ProgramCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            program = services.program_create(
+                code=data["code"],
+                name_zh=data["name_zh"],
+                name_en=data["name_en"],
+                kind=data["kind"],
+                region=data["region"],
+                params=form.to_params(),
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Program %(code)s has been created as a draft.")
+                % {"code": program.code},
+            )
+            return redirect("programs:detail", code=program.code)
+    return render(
+        request,
+        "vouchers/programs/form.html",
+        {
+            "form": form,
+            "program": None,
+            "breadcrumbs": [
+                (_("Programs"), reverse("programs:list")),
+                (_("New program"), None),
+            ],
+        },
+    )
+
+
+@role_required(*PROGRAM_EDITORS)
+def program_edit(request, code):
+    program = get_object_or_404(Program.objects.select_related("region"), code=code)
+    if program.status == S.ARCHIVED:
+        messages.error(request, _("An archived program cannot be changed."))
+        return redirect("programs:detail", code=program.code)
+    # The latest version, not the one in force: a version scheduled for later
+    # is the one the next change builds on.
+    latest = program.versions.order_by("-number").first()
+    form = ProgramEditForm.from_params(latest.params, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.program_change_params(
+                program=program,
+                params=form.to_params(),
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                effective_from=form.cleaned_data["effective_from"],
+            )
+        except ApplicationError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Version %(n)s has been saved.") % {"n": version.number},
+            )
+            return redirect("programs:detail", code=program.code)
+    return render(
+        request,
+        "vouchers/programs/form.html",
+        {
+            "form": form,
+            "program": program,
+            "latest": latest,
+            "breadcrumbs": [
+                (_("Programs"), reverse("programs:list")),
+                (program.code, reverse("programs:detail", args=[program.code])),
+                (_("Change parameters"), None),
+            ],
+        },
+    )
+
+
+@role_required(*PROGRAM_EDITORS)
+@require_POST
+def program_status(request, code):
+    program = get_object_or_404(Program, code=code)
+    form = ProgramStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+        return redirect("programs:detail", code=program.code)
+    try:
+        program = services.program_set_status(
+            program=program,
+            to_status=form.cleaned_data["to_status"],
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The program is now %(status)s.")
+            % {"status": str(program.get_status_display()).lower()},
+        )
+    return redirect("programs:detail", code=program.code)
