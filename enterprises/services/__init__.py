@@ -12,7 +12,7 @@ from .memberships import (
     membership_remove,
 )
 from .providers import (
-    TRANSITIONS,
+    PROVIDER_STATES,
     offering_add,
     offering_withdraw,
     provider_apply,
@@ -34,7 +34,7 @@ from .register import (
 )
 
 __all__ = [
-    "TRANSITIONS",
+    "PROVIDER_STATES",
     "claim_decide",
     "classify_enterprise",
     "declaration_save",

@@ -7,11 +7,13 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
+from config.states import TRANSITION, StateMap
 
 from ..lock_objects import offering_lock, provider_lock
 from ..models import Document, Offering, Provider
@@ -25,13 +27,16 @@ S = Provider.Status
 #   approved  → suspended               (program manager)
 #   suspended → approved (reinstated) | removed   (program manager)
 #   rejected  → applied                 (provider staff, after correcting)
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.APPLIED: frozenset({S.APPROVED, S.REJECTED}),
-    S.APPROVED: frozenset({S.SUSPENDED}),
-    S.SUSPENDED: frozenset({S.APPROVED, S.REMOVED}),
-    S.REJECTED: frozenset({S.APPLIED}),
-    S.REMOVED: frozenset(),
-}
+PROVIDER_STATES = StateMap(
+    statuses=Provider.Status,
+    transitions={
+        S.APPLIED: frozenset({S.APPROVED, S.REJECTED}),
+        S.APPROVED: frozenset({S.SUSPENDED}),
+        S.SUSPENDED: frozenset({S.APPROVED, S.REMOVED}),
+        S.REJECTED: frozenset({S.APPLIED}),
+    },
+    refusal=gettext_lazy("A provider that is %(from)s cannot become %(to)s."),
+)
 NEEDS_REASON = frozenset({S.REJECTED, S.SUSPENDED, S.REMOVED})
 EDITABLE = frozenset({S.APPLIED, S.REJECTED})
 PROVIDER_FIELDS = (
@@ -140,23 +145,17 @@ def provider_update(*, provider: Provider, data: dict, actor) -> Provider:
 def provider_set_status(
     *, provider: Provider, to_status: str, actor, reason: str = ""
 ) -> Provider:
-    """Move a provider along its pipeline (see TRANSITIONS)."""
+    """Move a provider along its pipeline (see PROVIDER_STATES)."""
     provider = provider_lock(provider.pk)
-    from_status = provider.status
     if to_status not in S.values:
-        raise ApplicationError(_("Unknown status."), code="transition")
-    if to_status not in TRANSITIONS.get(from_status, frozenset()):
-        raise ApplicationError(
-            _("A provider that is %(from)s cannot become %(to)s.")
-            % {"from": S(from_status).label, "to": S(to_status).label},
-            code="transition",
-        )
+        raise ApplicationError(_("Unknown status."), code=TRANSITION)
+    PROVIDER_STATES.check(provider.status, to_status)
     reason = reason.strip()
     if to_status in NEEDS_REASON and not reason:
         raise ApplicationError(
             _("Give the reason; the provider will see it."), field="reason"
         )
-    provider.status = to_status
+    from_status = PROVIDER_STATES.move(provider, to_status)
     provider.status_reason = reason
     provider.status_changed_at = timezone.now()
     provider.status_changed_by = actor

@@ -18,7 +18,7 @@ from .. import selectors, services
 from ..forms import OfferingForm, ProviderApplyForm, ProviderDecisionForm, ProviderForm
 from ..models import Offering, Provider
 from ..permissions import provider_for_reader_or_404, provider_for_staff_or_404
-from ..services.providers import EDITABLE, TRANSITIONS
+from ..services.providers import EDITABLE, PROVIDER_STATES
 
 
 def _apply_service_error(form, exc: ApplicationError):
@@ -87,7 +87,7 @@ def provider_detail(request, pk):
     if is_manager:
         next_statuses = [
             (s, Provider.Status(s).label)
-            for s in sorted(TRANSITIONS.get(provider.status, ()))
+            for s in sorted(PROVIDER_STATES.next_statuses(provider.status))
             if s != Provider.Status.APPLIED
         ]
     history = AuditEvent.objects.filter(

@@ -18,9 +18,9 @@ from audits.models import AuditEvent
 from config.exceptions import ApplicationError
 from enterprises.models import Region
 from tests.factories import UserFactory, make_program, program_params
-from vouchers.programs import selectors, services
 from vouchers.demo.programs import EFFECTIVE_FROM, demo_program_specs
 from vouchers.models import Program, ProgramVersion
+from vouchers.programs import selectors, services
 from vouchers.programs.params import ParamsError, ProgramParams, SpendTier
 from vouchers.programs.services import ProgramParamsInvalid
 

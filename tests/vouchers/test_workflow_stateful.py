@@ -11,7 +11,7 @@ alongside; after every step the invariants are checked against the database:
 * no enterprise's vouchers exceed its yearly cap;
 * the budget spent (appropriated − free) is the sum of the face values;
 * an application has a voucher exactly when it is approved;
-* every status moved only along ``vouchers.applications.TRANSITIONS``, and
+* every status moved only along ``vouchers.models.APPLICATION_STATES``, and
   is what the model expects.
 
 The budget (20,000) is far below what three enterprises may claim under
