@@ -27,7 +27,7 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 
@@ -93,9 +93,8 @@ def sme_applicant():
     return user, enterprise
 
 
-def submitted(program, user, enterprise, provider, number: str) -> Application:
-    """A complete application (20,000 yuan of compute) submitted and screened:
-    in review at the program's final (only) stage, asking for 10,000."""
+def complete_draft(program, user, enterprise, provider, number: str) -> Application:
+    """A draft with everything submission needs: 20,000 yuan of compute."""
     app = svc.application_create(enterprise=enterprise, program=program, user=user)
     svc.application_save_contract(
         application=app,
@@ -110,6 +109,13 @@ def submitted(program, user, enterprise, provider, number: str) -> Application:
     )
     for kind in required_documents(app):
         svc.application_attach(application=app, user=user, kind=kind, upload=pdf())
+    return app
+
+
+def submitted(program, user, enterprise, provider, number: str) -> Application:
+    """A complete application (20,000 yuan of compute) submitted and screened:
+    in review at the program's final (only) stage, asking for 10,000."""
+    app = complete_draft(program, user, enterprise, provider, number)
     app = svc.application_submit(application=app, user=user)
     assert app.status == S.IN_REVIEW, app.screening.result
     assert app.final_stage
@@ -355,6 +361,54 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
     assert Voucher.objects.get(application=app).face_value == SUBSIDY
     assert ledger.budget_remaining(program) == Decimal("190000.00")
     assert check_ledger() == []
+
+
+def test_a_submission_waiting_on_the_program_closing_is_refused():
+    # given: a complete draft in an open program
+    program = open_program(
+        "TEST-CLOSE-2026", budget={"city": "100000.00"}, cap="50000.00"
+    )
+    user, enterprise = sme_applicant()
+    draft = complete_draft(program, user, enterprise, ProviderFactory(), "HT-C-001")
+    closed, submitter_pid = threading.Event(), []
+    results: dict[str, object] = {}
+
+    def close():
+        # The program manager closes the program and holds the lock a while.
+        try:
+            with transaction.atomic():
+                services.program_set_status(
+                    program=program, to_status=Program.Status.CLOSED, actor=None
+                )
+                closed.set()
+                results["overlapped"] = _wait_until_blocked(submitter_pid)
+        finally:
+            connections.close_all()
+
+    def submit():
+        try:
+            connection.ensure_connection()
+            submitter_pid.append(connection.connection.info.backend_pid)
+            assert closed.wait(timeout=10)
+            svc.application_submit(application=draft, user=user)
+            results["submit"] = "submitted"
+        except ApplicationError as exc:
+            results["submit"] = exc.code
+        finally:
+            connections.close_all()
+
+    # when: the applicant submits while the closing holds the program
+    threads = [threading.Thread(target=close), threading.Thread(target=submit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    # then: the submission waited, saw the program closed, and changed nothing
+    assert results == {"overlapped": True, "submit": "closed"}, results
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
+    assert draft.number is None
 
 
 def _wait_until_blocked(pids: list[int], timeout: float = 5.0) -> bool:

@@ -447,7 +447,9 @@ def application_submit(*, application: Application, user: User) -> Application:
             _("This application has already been submitted."),
             code=error_codes.TRANSITION,
         )
-    program_lock(application.program_id)
+    # The program as it is now, locked: a closing that committed while this
+    # waited for the lock is seen (numbers are counted under it, too).
+    application.program = program_lock(application.program_id)
     program_accepts_submissions(application.program)
     _refuse_if_incomplete(application)
     resubmission = application.status == S.RETURNED
