@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.roles import Role
 from config.exceptions import ApplicationError
@@ -20,6 +20,7 @@ from vouchers.ledger.selectors import budget_remaining, voucher_balance
 from vouchers.ledger.services import account, transfer
 from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import Application, Program
+from vouchers.programs import services
 from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +131,53 @@ def test_the_same_contract_cannot_be_claimed_twice(world):
     assert second.status == Application.Status.REJECTED
     outcomes = {r["code"]: r["outcome"] for r in second.screening.result["rules"]}
     assert outcomes["one_contract_one_claim"] == "fail"
+
+
+def _without_the_contract_rule(program):
+    """A new version of the program without the one-contract-one-claim rule,
+    so that only the database's unique index stands guard."""
+    version = program.versions.order_by("-number").first()
+    params = {**version.params}
+    params["rules"] = {
+        k: v for k, v in params["rules"].items() if k != "one_contract_one_claim"
+    }
+    services.program_change_params(program=program, params=params, actor=None)
+
+
+def test_the_unique_index_refuses_a_second_live_claim_of_a_contract(world):
+    # given: a program whose rules would not catch it
+    program, applicant, enterprise, _county, _city, provider = world
+    _without_the_contract_rule(program)
+    svc.application_submit(
+        application=_draft(program, applicant, enterprise, provider), user=applicant
+    )
+    second = _draft(program, applicant, enterprise, provider)
+
+    # when
+    with pytest.raises(ApplicationError) as info:
+        svc.application_submit(application=second, user=applicant)
+
+    # then: said so beside the contract number, and nothing changed
+    assert info.value.code == "duplicate_contract"
+    assert info.value.field == "contract_number"
+    second.refresh_from_db()
+    assert second.status == Application.Status.DRAFT
+
+
+def test_another_integrity_error_is_not_called_a_claimed_contract(world, monkeypatch):
+    # given: a submission whose number collides with another's (a bug)
+    program, applicant, enterprise, _county, _city, provider = world
+    first = svc.application_submit(
+        application=_draft(program, applicant, enterprise, provider), user=applicant
+    )
+    second = _draft(program, applicant, enterprise, provider, number="HT-2026-002")
+    monkeypatch.setattr(svc, "_next_number", lambda program: first.number)
+
+    # when / then: the error is not reported as a contract claimed twice
+    with pytest.raises(IntegrityError), transaction.atomic():
+        svc.application_submit(application=second, user=applicant)
+    second.refresh_from_db()
+    assert second.status == Application.Status.DRAFT
 
 
 def test_a_reduced_amount_must_be_confirmed(world):

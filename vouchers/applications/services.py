@@ -35,6 +35,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
+from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import ZERO, is_fen_amount, yuan
 from enterprises.models import Enterprise, Membership, Offering, Provider
@@ -67,6 +68,9 @@ S = Application.Status
 CONTRACT_NUMBER_MAX = 100
 DESCRIPTION_MAX = 200
 TERM_MONTHS_MAX = 120
+# The unique index that keeps a provider's contract in one live application.
+ONE_CONTRACT_ONE_CLAIM = "application_one_contract_one_claim"
+CONTRACT_COLUMNS = ("provider_id", "contract_number")
 
 
 def _member_or_refuse(user: User, enterprise: Enterprise) -> None:
@@ -493,6 +497,10 @@ def application_submit(*, application: Application, user: User) -> Application:
         with transaction.atomic():
             application.save()
     except IntegrityError as exc:
+        # Two submissions of one contract screened at the same time: the
+        # unique index stops the second. Any other error is a bug.
+        if not violates(exc, ONE_CONTRACT_ONE_CLAIM, columns=CONTRACT_COLUMNS):
+            raise
         raise ApplicationError(
             _("This provider's contract %(number)s is already in another application.")
             % {"number": application.contract_number},
