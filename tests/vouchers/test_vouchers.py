@@ -11,13 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.roles import Role
+from config.exceptions import ApplicationError
 from enterprises.services import classify_enterprise
 from tests.factories import ProviderFactory, UserFactory, make_role_user, membership
 from vouchers.applications import services as svc
 from vouchers.applications.selectors import required_documents
 from vouchers.demo.programs import load_demo_programs
 from vouchers.issuance import codes
-from vouchers.models import Program, Voucher
+from vouchers.models import Application, LedgerTransfer, Program, Voucher
 from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +30,9 @@ def _pdf():
     )
 
 
-def issue_voucher(enterprise, applicant) -> Voucher:
-    """An application of ``enterprise`` to HZ-COMPUTE-2026 approved at both
-    stages through the services: a 200,000.00 yuan voucher."""
+def at_final_stage(enterprise, applicant, number="HT-2026-001"):
+    """An application of ``enterprise`` to HZ-COMPUTE-2026 approved at the
+    county: waiting for the city's final approval of 200,000.00 yuan."""
     load_demo_programs(actor=None)
     program = Program.objects.get(code="HZ-COMPUTE-2026")
     enterprise.industry_code, enterprise.employees = "I65", 45
@@ -47,7 +48,7 @@ def issue_voucher(enterprise, applicant) -> Voucher:
         user=applicant,
         provider=ProviderFactory(),
         offering=None,
-        contract_number="HT-2026-001",
+        contract_number=number,
         signed_on=date(2026, 3, 1),
         term_months=12,
         year_contract_total=None,
@@ -61,6 +62,13 @@ def issue_voucher(enterprise, applicant) -> Voucher:
     review.application_approve(
         application=app, reviewer=make_role_user(Role.REVIEWER, region="330106")
     )
+    return app
+
+
+def issue_voucher(enterprise, applicant) -> Voucher:
+    """The application of ``at_final_stage`` approved by the city: a
+    200,000.00 yuan voucher."""
+    app = at_final_stage(enterprise, applicant)
     review.application_approve(
         application=app, reviewer=make_role_user(Role.REVIEWER, region="330100")
     )
@@ -307,3 +315,55 @@ def test_the_certificate_is_a_pdf_with_the_code_and_the_face_value(
     assert voucher.program.name_zh in text
     assert voucher.program.name_en in text
     assert voucher.expires_on.isoformat() in text
+
+
+# -- codes are never reused -------------------------------------------------------
+
+
+@pytest.fixture
+def second_at_final_stage(voucher):
+    """Another enterprise's application waiting for its final approval."""
+    applicant = make_role_user(Role.APPLICANT, region="330106")
+    return at_final_stage(
+        applicant.memberships.get().enterprise, applicant, number="HT-2026-002"
+    )
+
+
+def test_a_code_already_taken_is_never_issued_again(
+    voucher, second_at_final_stage, monkeypatch
+):
+    # given: every code drawn is the first voucher's
+    monkeypatch.setattr(codes, "generate", lambda: voucher.code)
+    budget = LedgerTransfer.objects.count()
+
+    # when
+    with pytest.raises(ApplicationError) as info:
+        review.application_approve(
+            application=second_at_final_stage,
+            reviewer=make_role_user(Role.REVIEWER, region="330100"),
+        )
+
+    # then: a clear refusal, and nothing issued or moved
+    assert info.value.code == "no_free_code"
+    second_at_final_stage.refresh_from_db()
+    assert second_at_final_stage.status == Application.Status.IN_REVIEW
+    assert Voucher.objects.count() == 1
+    assert LedgerTransfer.objects.count() == budget
+
+
+def test_a_code_drawn_twice_is_drawn_again(voucher, second_at_final_stage, monkeypatch):
+    # given: the first two codes drawn are taken, the third is free
+    free = codes.format_code(
+        "ABCDEFGHJKMNPQR" + codes.check_character("ABCDEFGHJKMNPQR")
+    )
+    drawn = iter([voucher.code, voucher.code, free])
+    monkeypatch.setattr(codes, "generate", lambda: next(drawn))
+
+    # when
+    review.application_approve(
+        application=second_at_final_stage,
+        reviewer=make_role_user(Role.REVIEWER, region="330100"),
+    )
+
+    # then
+    assert Voucher.objects.get(application=second_at_final_stage).code == free

@@ -25,6 +25,22 @@ from ..models import Application, Voucher
 from . import codes
 from .selectors import availability_with
 
+# Codes drawn before giving up: with 30^15 codes, one collision is already
+# beyond belief, so several mean the generator is broken.
+CODE_ATTEMPTS = 5
+
+
+def _unused_code() -> str:
+    """A new code that no voucher has (the unique index is the last guard)."""
+    for _attempt in range(CODE_ATTEMPTS):
+        code = codes.generate()
+        if not Voucher.objects.filter(code=code).exists():
+            return code
+    raise ApplicationError(
+        _("No unused voucher code could be drawn. Please try again."),
+        code=error_codes.NO_FREE_CODE,
+    )
+
 
 @transaction.atomic
 def voucher_issue(
@@ -76,12 +92,8 @@ def voucher_issue(
             code=error_codes.AMOUNT_CHANGED,
         )
     expires = add_months(timezone.localdate(now), params.voucher_validity_months)
-    for _attempt in range(5):
-        code = codes.generate()
-        if not Voucher.objects.filter(code=code).exists():
-            break
     voucher = Voucher.objects.create(
-        code=code,
+        code=_unused_code(),
         application=application,
         enterprise=application.enterprise,
         program=application.program,
