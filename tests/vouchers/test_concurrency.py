@@ -44,8 +44,9 @@ from vouchers.applications import services as svc
 from vouchers.applications.selectors import required_documents
 from vouchers.issuance import services as issuance_services
 from vouchers.ledger import selectors as ledger
+from vouchers.ledger import services as ledger_services
 from vouchers.ledger.checks import check_ledger
-from vouchers.models import Application, LedgerTransfer, Program, Voucher
+from vouchers.models import Application, LedgerAccount, LedgerTransfer, Program, Voucher
 from vouchers.programs import services
 from vouchers.review import services as review
 
@@ -409,6 +410,79 @@ def test_a_submission_waiting_on_the_program_closing_is_refused():
     draft.refresh_from_db()
     assert draft.status == S.DRAFT
     assert draft.number is None
+
+
+def test_opposite_transfers_between_two_accounts_do_not_deadlock():
+    """A hold and its void move money both ways between the same two
+    accounts at once: each transfer updates the two balances in primary-key
+    order, so the second waits for the first instead of deadlocking."""
+    # given: two accounts of a program, both with money
+    program = open_program(
+        "TEST-TRANSFER-2026", budget={"city": "1000.00"}, cap="500.00"
+    )
+    [pool] = ledger.budget_accounts(program)
+    other = ledger_services.account(program, LedgerAccount.Kind.RESERVED)
+    with transaction.atomic():
+        ledger_services.transfer(
+            debit=pool, credit=other, amount=Decimal("100.00"), kind="test"
+        )
+    paused, go, second_pid = threading.Event(), threading.Event(), []
+    results: dict[str, str] = {}
+
+    def pause_after_first_balance_update(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "vouchers_ledgeraccount"') and not paused.is_set():
+            paused.set()
+            assert go.wait(timeout=10)
+        return result
+
+    def first():  # pool → other, pausing between its two balance updates
+        try:
+            with (
+                connection.execute_wrapper(pause_after_first_balance_update),
+                transaction.atomic(),
+            ):
+                ledger_services.transfer(
+                    debit=pool, credit=other, amount=Decimal("10.00"), kind="test"
+                )
+            results["first"] = "ok"
+        except Exception as exc:
+            results["first"] = repr(exc)
+        finally:
+            connections.close_all()
+
+    def second():  # other → pool, while the first is half done
+        try:
+            connection.ensure_connection()
+            second_pid.append(connection.connection.info.backend_pid)
+            assert paused.wait(timeout=10)
+            with transaction.atomic():
+                ledger_services.transfer(
+                    debit=other, credit=pool, amount=Decimal("5.00"), kind="test"
+                )
+            results["second"] = "ok"
+        except Exception as exc:
+            results["second"] = repr(exc)
+        finally:
+            connections.close_all()
+
+    # when: the second waits on a lock the first holds, then the first goes on
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    blocked = _wait_until_blocked(second_pid)
+    go.set()
+    for t in threads:
+        t.join(timeout=30)
+
+    # then: both committed, and the balances are what both say
+    assert blocked
+    assert results == {"first": "ok", "second": "ok"}, results
+    pool.refresh_from_db()
+    other.refresh_from_db()
+    assert other.balance == Decimal("105.00")
+    assert pool.balance == Decimal("895.00")
+    assert check_ledger() == []
 
 
 def _wait_until_blocked(pids: list[int], timeout: float = 5.0) -> bool:

@@ -38,7 +38,8 @@ def transfer(
 ) -> LedgerTransfer:
     """Move ``amount`` from ``debit`` to ``credit``. Call it inside the
     transaction of what caused it, with the debited account locked when its
-    balance matters; a balance below zero is refused by the database."""
+    balance matters (lock_objects); a balance below zero is refused by the
+    database."""
     if not is_fen_amount(amount):
         raise ValueError(f"a transfer moves a positive amount in fen, not {amount!r}")
     if not transaction.get_connection().in_atomic_block:
@@ -52,8 +53,12 @@ def transfer(
         reference_id=str(reference.pk) if reference is not None else "",
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    LedgerAccount.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
-    LedgerAccount.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
+    # Both balances in primary-key order, whichever is debited: two opposite
+    # transfers between the same accounts then wait for each other instead
+    # of each holding one row and waiting for the other (a deadlock).
+    moves = sorted([(debit.pk, -amount), (credit.pk, amount)])
+    for pk, delta in moves:
+        LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + delta)
     return row
 
 
