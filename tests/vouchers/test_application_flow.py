@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.roles import Role
 from config.exceptions import ApplicationError
-from tests.factories import ProviderFactory, make_role_user
+from tests.factories import ProviderFactory, department_for, make_role_user, membership
 from vouchers.applications import services as svc
 from vouchers.applications.selectors import required_documents
 from vouchers.demo.programs import load_demo_programs
@@ -109,16 +109,41 @@ def test_the_whole_path_issues_a_voucher_and_the_ledger_holds(world):
     assert check_ledger() == []
 
 
-def test_nobody_decides_two_stages_and_region_scopes_the_queue(world):
+def test_a_reviewer_outside_the_region_or_stage_is_refused(world):
     program, applicant, enterprise, _county, city, provider = world
     app = svc.application_submit(
         application=_draft(program, applicant, enterprise, provider), user=applicant
     )
     ningbo = make_role_user(Role.REVIEWER, region="330203")
-    with pytest.raises(ApplicationError):
+    with pytest.raises(ApplicationError) as outside:
         review.application_approve(application=app, reviewer=ningbo)
-    with pytest.raises(ApplicationError):
+    with pytest.raises(ApplicationError) as next_stage:
         review.application_approve(application=app, reviewer=city)
+    assert outside.value.code == "scope"
+    assert next_stage.value.code == "scope"
+
+
+def test_nobody_decides_two_stages_of_one_application(world):
+    # given: one person reviewing for the county and for the city
+    program, applicant, enterprise, _county, _city, provider = world
+    both = make_role_user(Role.REVIEWER, region="330106")
+    membership(both, Role.REVIEWER, department_for("330100"))
+    app = svc.application_submit(
+        application=_draft(program, applicant, enterprise, provider), user=applicant
+    )
+    review.application_approve(application=app, reviewer=both)
+    app.refresh_from_db()
+    assert app.stage_level == "city"
+
+    # when: the same person decides the city stage
+    with pytest.raises(ApplicationError) as info:
+        review.application_approve(application=app, reviewer=both)
+
+    # then: refused for deciding two stages, though the city is in scope
+    assert info.value.code == "two_stages"
+    app.refresh_from_db()
+    assert app.status == Application.Status.IN_REVIEW
+    assert app.stage_level == "city"
 
 
 def test_the_same_contract_cannot_be_claimed_twice(world):
