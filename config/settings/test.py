@@ -1,4 +1,5 @@
-"""The test profile: PostgreSQL and Redis from the environment (see scripts/test.sh).
+"""The test profile: PostgreSQL and Redis from the environment (see scripts/test.sh;
+config.settings.test_sqlite runs a few tests on SQLite, the demo's database).
 
 Tasks run inline except in the tests that start a real worker.
 """
@@ -8,7 +9,9 @@ import os
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
-if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
+if not os.environ.get("DATABASE_URL", "").startswith(
+    ("postgres", "pgsql")
+) and not os.environ.get("DJANGO_TEST_SQLITE"):
     raise RuntimeError(
         "Tests run against PostgreSQL: set DATABASE_URL=postgres://... "
         "(`make test` finds or starts a server and sets it)."

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from config.money import ZERO
+from config.money import ZERO, quantize
 
 from ..models import LedgerAccount, LedgerTransfer, Program, ProgramVersion, Voucher
 
@@ -42,8 +42,10 @@ def budget_remaining(
         program=program, kind=K.BUDGET, voucher=None
     ).aggregate(total=Sum("balance"), n=Count("id"))
     if not pools["n"]:
-        return version.parsed().total_budget if version is not None else ZERO
-    return pools["total"]
+        return quantize(version.parsed().total_budget) if version is not None else ZERO
+    # SQLite sums with the stored values' exponent ('49400000'); a decision
+    # stores and re-explains this figure, so it is always in fen.
+    return quantize(pools["total"])
 
 
 def voucher_balance(voucher: Voucher) -> Decimal:
