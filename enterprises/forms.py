@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import DEPARTMENT_ROLES, Role
+from config.money import MONEY
 
 from . import sme
 from .models import Department, Offering, Provider, Region, SizeClass
@@ -16,7 +17,7 @@ from .uploads import check_upload
 from .uscc import uscc_org_code_warning, validate_uscc
 from .validators import validate_industry_code
 
-MONEY_FIELD = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY_FIELD = {**MONEY, "min_value": Decimal("0")}
 
 
 class InviteForm(forms.Form):

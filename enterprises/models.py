@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import DEPARTMENT_ROLES, ENTERPRISE_ROLES, PROVIDER_ROLES, Role
+from config.money import MONEY
 
 
 class Region(models.Model):
@@ -83,9 +84,6 @@ class SizeClass(models.TextChoices):
     MICRO = "micro", _("Micro")
 
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
-
 class Enterprise(models.Model):
     """An enterprise in the register, identified by its unified social credit code.
 
@@ -144,7 +142,7 @@ class Enterprise(models.Model):
                 name="enterprise_assets_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(size_class__in=["", "large", "medium", "small", "micro"]),
+                condition=Q(size_class__in=["", *SizeClass.values]),
                 name="enterprise_size_class_valid",
             ),
         ]
@@ -227,14 +225,17 @@ class Document(models.Model):
         return self.original_name
 
 
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
 class EnterpriseClaim(models.Model):
     """An applicant's claim to be an enterprise's owner, decided by a reviewer
     of the enterprise's region on the strength of the business licence."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for review")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+    Status = ClaimStatus
 
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="claims"
@@ -271,7 +272,7 @@ class EnterpriseClaim(models.Model):
                 name="claim_one_pending_per_enterprise",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "accepted", "rejected"]),
+                condition=Q(status__in=ClaimStatus.values),
                 name="claim_status_valid",
             ),
         ]
@@ -366,21 +367,26 @@ class DishonestEntity(models.Model):
         return f"{self.uscc} {self.name}"
 
 
+class ProviderStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUSPENDED = "suspended", _("Suspended")
+    REMOVED = "removed", _("Removed")
+
+
+class ProviderFacility(models.TextChoices):
+    DOMESTIC = "domestic", _("Domestic compute facility")
+    OTHER = "other", _("Other compute facility")
+
+
 class Provider(models.Model):
     """A compute or model service provider (算力/模型服务商), onboarded by its own
     staff and approved by a program manager. Only approved providers appear in
     pickers and may charge vouchers."""
 
-    class Status(models.TextChoices):
-        APPLIED = "applied", _("Applied")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        SUSPENDED = "suspended", _("Suspended")
-        REMOVED = "removed", _("Removed")
-
-    class Facility(models.TextChoices):
-        DOMESTIC = "domestic", _("Domestic compute facility")
-        OTHER = "other", _("Other compute facility")
+    Status = ProviderStatus
+    Facility = ProviderFacility
 
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -418,15 +424,7 @@ class Provider(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "applied",
-                        "approved",
-                        "rejected",
-                        "suspended",
-                        "removed",
-                    ]
-                ),
+                condition=Q(status__in=ProviderStatus.values),
                 name="provider_status_valid",
             ),
             models.CheckConstraint(
@@ -435,7 +433,7 @@ class Provider(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(offers_compute=False, facility="")
-                | Q(offers_compute=True, facility__in=["domestic", "other"]),
+                | Q(offers_compute=True, facility__in=ProviderFacility.values),
                 name="provider_facility_for_compute",
             ),
         ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -367,3 +368,10 @@ def test_a_code_drawn_twice_is_drawn_again(voucher, second_at_final_stage, monke
 
     # then
     assert Voucher.objects.get(application=second_at_final_stage).code == free
+
+
+def test_the_database_refuses_a_status_a_voucher_cannot_have(voucher):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Voucher.objects.filter(pk=voucher.pk).update(status="lost")
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.ACTIVE

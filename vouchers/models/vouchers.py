@@ -57,6 +57,10 @@ class Voucher(models.Model):
             models.CheckConstraint(
                 condition=Q(face_value__gt=0), name="voucher_face_value_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=VoucherStatus.values),
+                name="voucher_status_valid",
+            ),
         ]
 
     def __str__(self):
