@@ -9,6 +9,7 @@ from allauth.account.internal.userkit import user_id_to_str
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.test import Client as DjangoClient
+from django.test import override_settings
 
 from accounts.roles import Role
 from tests.factories import make_role_user
@@ -32,10 +33,27 @@ class Client(DjangoClient):
         session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
         session.save()
 
+    def sign_in(self, user, *, language: str | None = None):
+        """Signed in as ``user`` (as force_login), with the site in
+        ``language`` when given (kept on the account, as the site does)."""
+        if language is not None:
+            user.language = language
+            user.save(update_fields=["language"])
+        self.force_login(user)
+        return self
+
 
 @pytest.fixture
 def client():
     return Client()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    """Uploads go to a temporary folder, never the project's var/ (tests that
+    look at the files set their own)."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
 
 
 @pytest.fixture(autouse=True)

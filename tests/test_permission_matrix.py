@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -72,18 +71,16 @@ from enterprises.models import (
 )
 from tests.conftest import Client
 from tests.factories import (
+    ApplicationFactory,
     EnterpriseFactory,
     ProviderFactory,
     UserFactory,
+    demo_program,
     department_for,
     make_role_user,
+    make_sme,
     membership,
 )
-from vouchers.applications.selectors import required_documents
-from vouchers.demo.programs import load_demo_programs
-from vouchers.issuance import codes
-from vouchers.ledger import services as ledger
-from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import Application, ApplicationDocument, Program, Voucher
 
 pytestmark = pytest.mark.django_db
@@ -397,7 +394,7 @@ def _build_world() -> World:
         Role.REVIEWER,
         department_for("330102"),
     )
-    program = _demo_program()
+    program = demo_program()
     return World(
         users=users,
         enterprise=enterprise,
@@ -415,91 +412,30 @@ def _build_world() -> World:
         staff_membership=staff_membership,
         grantee=UserFactory(email="grantee@example.com"),
         program=program,
-        voucher=_issued_voucher(enterprise, program, users["applicant"]),
-        application=_application_in_review(
-            users["applicant"], enterprise, other_provider, program
+        voucher=ApplicationFactory(
+            approved=True,
+            program=program,
+            applicant=users["applicant"],
+            enterprise=make_sme(Enterprise.objects.get(pk=enterprise.pk)),
+            contract_number="HT-MATRIX-2",
+        ).voucher,
+        application=ApplicationFactory(
+            submitted=True,
+            program=program,
+            applicant=users["applicant"],
+            enterprise=make_sme(Enterprise.objects.get(pk=enterprise.pk)),
+            provider=other_provider,
+            contract_number="HT-MATRIX-1",
         ),
-        draft_application=_complete_draft(
-            users["applicant"], enterprise, other_provider, program, "HT-MATRIX-3"
+        draft_application=ApplicationFactory(
+            complete=True,
+            program=program,
+            applicant=users["applicant"],
+            enterprise=enterprise,
+            provider=other_provider,
+            contract_number="HT-MATRIX-3",
         ),
     )
-
-
-def _demo_program() -> Program:
-    load_demo_programs(actor=None)
-    return Program.objects.get(code="HZ-COMPUTE-2026")
-
-
-def _issued_voucher(enterprise: Enterprise, program: Program, user) -> Voucher:
-    """A voucher as the final approval leaves it: the application approved,
-    the face value moved from the program's budget into the voucher."""
-    application = Application.objects.create(
-        program=program,
-        enterprise=enterprise,
-        created_by=user,
-        status=Application.Status.APPROVED,
-        number="HZ-COMPUTE-2026-900001",
-    )
-    voucher = Voucher.objects.create(
-        code=codes.generate(),
-        application=application,
-        enterprise=enterprise,
-        program=program,
-        face_value=Decimal("1000.00"),
-        issued_at=timezone.now(),
-        expires_on=timezone.localdate() + timedelta(days=365),
-    )
-    ledger.voucher_fund(
-        voucher=voucher,
-        amount=voucher.face_value,
-        pools=budget_accounts_lock(program),
-    )
-    return voucher
-
-
-def _application_in_review(applicant, enterprise, provider, program) -> Application:
-    """Submitted through the services as an applicant would; the enterprise
-    is made a small one so the program's rules admit it."""
-    from enterprises.services import classify_enterprise
-    from vouchers.applications import services as svc
-
-    enterprise.refresh_from_db()  # keeps the phone set above
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue = Decimal("12000000")
-    enterprise.total_assets = Decimal("5000000")
-    classify_enterprise(enterprise)
-    enterprise.save()
-    application = _complete_draft(
-        applicant, enterprise, provider, program, "HT-MATRIX-1"
-    )
-    application = svc.application_submit(application=application, user=applicant)
-    assert application.status == Application.Status.IN_REVIEW, application.status
-    return application
-
-
-def _complete_draft(applicant, enterprise, provider, program, number) -> Application:
-    """A draft with its contract and every required document."""
-    from vouchers.applications import services as svc
-
-    application = svc.application_create(
-        enterprise=enterprise, program=program, user=applicant
-    )
-    svc.application_save_contract(
-        application=application,
-        user=applicant,
-        provider=provider,
-        offering=None,
-        contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
-        lines=[svc.LineInput("compute", "GPU 卡时", Decimal("400000.00"))],
-    )
-    for kind in required_documents(application):
-        svc.application_attach(
-            application=application, user=applicant, kind=kind, upload=_pdf()
-        )
-    return Application.objects.get(pk=application.pk)
 
 
 @pytest.fixture(scope="module")

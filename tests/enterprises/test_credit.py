@@ -50,12 +50,6 @@ def _english():
         yield
 
 
-def login(client, user):
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-
-
 def entries():
     return list(
         DishonestEntity.objects.order_by("uscc", "listed_on").values_list(
@@ -345,7 +339,7 @@ def test_register_list_filters_by_credit(register, program_manager, credit, expe
 
 def test_register_page_filters_by_credit(client, register, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = client.get(reverse("enterprises:register"), {"credit": "listed"})
@@ -361,7 +355,7 @@ def test_register_page_filters_by_credit(client, register, program_manager):
 
 def test_detail_page_warns_about_a_listed_enterprise(client, register, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = client.get(reverse("enterprises:detail", args=[register[LISTED].pk]))
@@ -384,7 +378,7 @@ def superuser():
 
 def test_admin_upload_page_imports_a_file(client, superuser):
     # given
-    login(client, superuser)
+    client.sign_in(superuser, language="en")
     url = reverse("admin:enterprises_dishonestentity_upload")
 
     # when
@@ -407,7 +401,7 @@ def test_admin_upload_page_imports_a_file(client, superuser):
 
 def test_admin_upload_page_shows_the_bad_line_and_imports_nothing(client, superuser):
     # given
-    login(client, superuser)
+    client.sign_in(superuser, language="en")
     bad = csv(f"{CLEAR},好公司,{day(1)},,,", f"{LISTED},坏公司,,,,")
 
     # when
@@ -426,7 +420,7 @@ def test_admin_upload_page_is_for_superusers_only(client, program_manager):
     # given
     program_manager.is_staff = True
     program_manager.save(update_fields=["is_staff"])
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = client.post(

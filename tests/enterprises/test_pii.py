@@ -28,12 +28,6 @@ def _english():
         yield
 
 
-def login(client, user):
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-
-
 @pytest.fixture
 def enterprise(applicant):
     enterprise = Enterprise.objects.get(memberships__user=applicant)
@@ -86,7 +80,7 @@ def test_shareholder_page_stores_and_shows_only_the_masked_number(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     url = reverse("enterprises:shareholders", args=[enterprise.pk])
 
     # when
@@ -173,7 +167,7 @@ def test_shareholder_form_refuses_an_id_number_of_the_wrong_length(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.post(
@@ -206,7 +200,7 @@ def test_phone_mask(phone, masked):
 
 def test_detail_page_shows_the_phone_masked(client, applicant, enterprise):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(reverse("enterprises:detail", args=[enterprise.pk]))
@@ -238,7 +232,7 @@ def test_reveal_shows_the_full_phone_and_records_who_saw_it(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.post(
@@ -261,7 +255,7 @@ def test_reveal_shows_the_full_phone_and_records_who_saw_it(
 
 def test_reviewer_of_the_region_may_reveal_the_phone(client, reviewer, enterprise):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
 
     # when
     response = client.post(
@@ -278,7 +272,7 @@ def test_applicant_of_another_enterprise_gets_404_on_reveal(
     client, other_applicant, enterprise
 ):
     # given
-    login(client, other_applicant)
+    client.sign_in(other_applicant, language="en")
 
     # when
     response = client.post(reverse("enterprises:reveal-phone", args=[enterprise.pk]))
@@ -292,7 +286,7 @@ def test_applicant_of_another_enterprise_gets_404_on_reveal(
 
 def test_reveal_by_get_is_not_allowed(client, applicant, enterprise):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(reverse("enterprises:reveal-phone", args=[enterprise.pk]))

@@ -37,12 +37,6 @@ def _english():
         yield
 
 
-def login(client, user):
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-
-
 def pdf(name="licence.pdf"):
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
@@ -99,7 +93,7 @@ def in_status(status: str) -> Provider:
 def test_signed_in_user_applies_through_the_form(client, media_root):
     # given
     user = UserFactory(email="newcomer@example.com")
-    login(client, user)
+    client.sign_in(user, language="en")
 
     # when
     response = client.post(
@@ -138,7 +132,7 @@ def test_signed_in_user_applies_through_the_form(client, media_root):
 
 def test_apply_form_shows_errors_and_writes_nothing(client):
     # given
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
     before = state()
 
     # when
@@ -264,7 +258,7 @@ def test_model_offering_with_its_filing_number_is_added(applied, staff_user):
 
 def test_offering_form_shows_the_missing_model_fields(client, applied, staff_user):
     # given
-    login(client, staff_user)
+    client.sign_in(staff_user, language="en")
 
     # when
     response = client.post(
@@ -292,7 +286,7 @@ def test_compute_offering_is_refused_for_a_model_only_provider(client):
     provider = ProviderFactory(offers_compute=False, offers_model=True, facility="")
     staff = UserFactory()
     membership(staff, Role.PROVIDER_STAFF, provider)
-    login(client, staff)
+    client.sign_in(staff, language="en")
 
     # when
     response = client.post(
@@ -357,7 +351,7 @@ def decide(client, provider, to_status, reason=""):
 
 def test_program_manager_approves_an_application(client, applied, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = decide(client, applied, S.APPROVED)
@@ -376,7 +370,7 @@ def test_program_manager_approves_an_application(client, applied, program_manage
 
 def test_rejection_needs_a_reason(client, applied, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     before = state()
 
     # when
@@ -391,7 +385,7 @@ def test_rejection_needs_a_reason(client, applied, program_manager):
 
 def test_program_manager_rejects_with_a_reason(client, applied, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     decide(client, applied, S.REJECTED, reason="营业执照不清晰")
@@ -407,7 +401,7 @@ def test_program_manager_rejects_with_a_reason(client, applied, program_manager)
 def test_suspend_reinstate_suspend_and_remove(client, program_manager):
     # given
     provider = in_status(S.APPROVED)
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     decide(client, provider, S.SUSPENDED, reason="价格违规")
@@ -451,7 +445,7 @@ def test_forbidden_transition_is_refused_with_a_message(
 ):
     # given
     provider = in_status(from_status)
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     before = state()
 
     # when
@@ -496,7 +490,7 @@ def test_program_manager_cannot_send_a_rejected_provider_back_to_review(
 ):
     # given: only the provider's staff resubmit, by correcting the application
     provider = in_status(S.REJECTED)
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = decide(client, provider, S.APPLIED)
@@ -513,7 +507,7 @@ def test_provider_staff_cannot_decide(client, provider_staff):
     provider = Provider.objects.get(memberships__user=provider_staff)
     provider.status = S.APPLIED
     provider.save(update_fields=["status"])
-    login(client, provider_staff)
+    client.sign_in(provider_staff, language="en")
 
     # when
     response = client.post(
@@ -529,7 +523,7 @@ def test_provider_staff_cannot_decide(client, provider_staff):
 
 def test_auditor_cannot_decide(client, auditor, applied):
     # given
-    login(client, auditor)
+    client.sign_in(auditor, language="en")
 
     # when
     response = client.post(
@@ -545,7 +539,7 @@ def test_auditor_cannot_decide(client, auditor, applied):
 
 def test_applicant_cannot_see_a_provider(client, applicant, applied):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(reverse("enterprises:provider-detail", args=[applied.pk]))
@@ -558,7 +552,7 @@ def test_program_manager_sees_the_decision_buttons_the_table_allows(
     client, applied, program_manager
 ):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = client.get(reverse("enterprises:provider-detail", args=[applied.pk]))
@@ -591,7 +585,7 @@ def test_rejected_provider_edited_by_its_staff_goes_back_to_applied(
     services.provider_set_status(
         provider=applied, to_status=S.REJECTED, actor=program_manager, reason="缺资料"
     )
-    login(client, staff_user)
+    client.sign_in(staff_user, language="en")
 
     # when
     response = client.post(
@@ -625,7 +619,7 @@ def test_rejected_provider_edited_by_its_staff_goes_back_to_applied(
 def test_approved_provider_cannot_be_edited_by_its_staff(client, provider_staff):
     # given
     provider = Provider.objects.get(memberships__user=provider_staff)
-    login(client, provider_staff)
+    client.sign_in(provider_staff, language="en")
     before = state()
 
     # when
@@ -645,7 +639,7 @@ def test_approved_provider_cannot_be_edited_by_its_staff(client, provider_staff)
 
 def test_staff_of_another_provider_gets_404_on_edit(client, applied, provider_staff):
     # given
-    login(client, provider_staff)
+    client.sign_in(provider_staff, language="en")
 
     # when
     response = client.get(reverse("enterprises:provider-edit", args=[applied.pk]))

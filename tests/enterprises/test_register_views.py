@@ -44,12 +44,6 @@ def _english():
         yield
 
 
-def login(client, user):
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-
-
 def pdf(name="licence.pdf"):
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
@@ -138,7 +132,7 @@ def ningbo_reviewer():
 )
 def test_claim_page_says_what_is_wrong_with_the_code(client, code, message):
     # given
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
 
     # when
     response = client.get(CLAIM_URL, {"uscc": code})
@@ -156,7 +150,7 @@ def test_claim_page_warns_about_the_org_code_but_lets_the_claim_go_on(client):
     wrong = "1" if valid[16] != "1" else "2"
     body = valid[:16] + wrong
     code = body + uscc_check_character(body)
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
 
     # when
     response = client.get(CLAIM_URL, {"uscc": code})
@@ -176,7 +170,7 @@ def test_claim_page_warns_about_the_org_code_but_lets_the_claim_go_on(client):
 
 def test_claim_page_shows_no_warning_for_a_sound_code(client):
     # given
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
 
     # when
     response = client.get(CLAIM_URL, {"uscc": VALID})
@@ -193,7 +187,7 @@ def test_claim_of_a_registered_enterprise_is_sent_for_review(client):
     # given
     enterprise = EnterpriseFactory(uscc=VALID, name="无主科技有限公司")
     user = UserFactory()
-    login(client, user)
+    client.sign_in(user, language="en")
 
     # when
     response = client.post(
@@ -221,7 +215,7 @@ def test_claim_of_a_registered_enterprise_is_sent_for_review(client):
 def test_claim_page_for_an_owned_enterprise_asks_to_be_invited(client, applicant):
     # given
     owned = Enterprise.objects.get(memberships__user=applicant)
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
     before = state()
 
     # when
@@ -241,7 +235,7 @@ def test_claim_page_for_an_owned_enterprise_asks_to_be_invited(client, applicant
 def test_claim_page_adds_an_unknown_enterprise_from_its_profile(client):
     # given
     user = UserFactory()
-    login(client, user)
+    client.sign_in(user, language="en")
 
     # when
     response = client.post(
@@ -276,7 +270,7 @@ def claim():
 
 def test_reviewer_of_the_region_sees_the_claim_in_the_queue(client, reviewer, claim):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
 
     # when
     response = client.get(reverse("enterprises:claim-queue"))
@@ -289,7 +283,7 @@ def test_reviewer_of_another_region_cannot_see_or_decide_the_claim(
     client, ningbo_reviewer, claim
 ):
     # given
-    login(client, ningbo_reviewer)
+    client.sign_in(ningbo_reviewer, language="en")
     url = reverse("enterprises:claim-detail", args=[claim.pk])
     before = state()
 
@@ -311,7 +305,7 @@ def test_reviewer_accepts_a_claim_and_the_claimant_becomes_owner(
     client, reviewer, claim
 ):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
 
     # when
     response = client.post(
@@ -336,7 +330,7 @@ def test_rejecting_on_the_page_without_a_reason_shows_the_error(
     client, reviewer, claim
 ):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
     before = state()
 
     # when
@@ -357,7 +351,7 @@ def test_rejecting_on_the_page_without_a_reason_shows_the_error(
 
 def test_applicant_cannot_open_the_claim_queue(client, applicant, claim):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(reverse("enterprises:claim-detail", args=[claim.pk]))
@@ -371,7 +365,7 @@ def test_applicant_cannot_open_the_claim_queue(client, applicant, claim):
 
 def test_detail_page_explains_which_thresholds_were_met(client, applicant, enterprise):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(reverse("enterprises:detail", args=[enterprise.pk]))
@@ -398,7 +392,7 @@ def test_edit_page_changing_employees_recomputes_size_class(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.post(
@@ -419,7 +413,7 @@ def test_edit_page_changing_the_address_keeps_the_size_class(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     client.post(reverse("enterprises:edit", args=[enterprise.pk]), profile_form())
     classified = AuditEvent.objects.filter(
         action=actions.ENTERPRISE_SIZE_CLASSIFIED
@@ -445,7 +439,7 @@ def test_edit_page_changing_the_address_keeps_the_size_class(
 
 def test_colleague_without_membership_cannot_edit(client, other_applicant, enterprise):
     # given
-    login(client, other_applicant)
+    client.sign_in(other_applicant, language="en")
 
     # when
     response = client.post(
@@ -465,7 +459,7 @@ def declare(client, enterprise, **data):
 
 def test_declaration_form_shows_errors_beside_fields(client, applicant, enterprise):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = declare(
@@ -498,7 +492,7 @@ def test_declaration_with_evidence_then_correction_keeps_history(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     year = str(THIS_YEAR - 1)
     declare(
         client,
@@ -538,7 +532,7 @@ def test_correct_link_prefills_the_form(client, applicant, enterprise):
         ai_amount=Decimal("100.00"),
         actor=applicant,
     )
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(
@@ -555,7 +549,7 @@ def test_declarations_page_ignores_an_odd_year_in_the_link(
     client, applicant, enterprise, year
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(
@@ -569,7 +563,7 @@ def test_declarations_page_ignores_an_odd_year_in_the_link(
 
 def test_reviewer_reads_declarations_but_cannot_declare(client, reviewer, enterprise):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
     url = reverse("enterprises:declarations", args=[enterprise.pk])
 
     # when
@@ -626,7 +620,7 @@ def test_reviewer_sees_only_the_enterprises_of_their_region(
     client, reviewer, register_world
 ):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
 
     # when
     names = listed(client)
@@ -646,7 +640,7 @@ def test_program_manager_and_auditor_see_every_enterprise(
     client, request, register_world, role
 ):
     # given
-    login(client, request.getfixturevalue(role))
+    client.sign_in(request.getfixturevalue(role), language="en")
 
     # when
     names = listed(client)
@@ -672,7 +666,7 @@ def test_program_manager_and_auditor_see_every_enterprise(
 )
 def test_register_filters(client, program_manager, register_world, params, expected):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     names = listed(client, **params)
@@ -685,7 +679,7 @@ def test_register_search_finds_a_code_in_lower_case(
     client, program_manager, register_world
 ):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     code = register_world["beta"].uscc
 
     # when
@@ -697,7 +691,7 @@ def test_register_search_finds_a_code_in_lower_case(
 
 def test_register_is_closed_to_applicants(client, applicant):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(reverse("enterprises:register"))
@@ -711,7 +705,7 @@ def test_register_list_queries_do_not_grow_with_rows(
     client, request, django_assert_max_num_queries, role
 ):
     # given
-    login(client, request.getfixturevalue(role))
+    client.sign_in(request.getfixturevalue(role), language="en")
     EnterpriseFactory.create_batch(5, industry_code="I65", size_class="small")
     url = reverse("enterprises:register")
 
@@ -755,7 +749,7 @@ def test_bad_profile_input_is_shown_beside_the_field_and_writes_nothing(
     client, applicant, enterprise, field, value, message
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     before = state()
 
     # when
@@ -772,7 +766,7 @@ def test_bad_profile_input_is_shown_beside_the_field_and_writes_nothing(
 
 def test_bad_input_on_the_claim_page_is_shown_and_writes_nothing(client):
     # given
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
     before = state()
 
     # when
@@ -809,7 +803,7 @@ def test_garbage_in_the_declaration_form_is_shown_and_writes_nothing(
     client, applicant, enterprise
 ):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     before = state()
 
     # when
@@ -830,7 +824,7 @@ def test_ten_megabyte_name_is_refused_without_a_server_error(
     client, applicant, enterprise
 ):
     # given: larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     before = state()
 
     # when
@@ -848,7 +842,7 @@ def test_garbage_register_filters_show_the_list_not_an_error(
     client, program_manager, register_world
 ):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = client.get(

@@ -44,12 +44,6 @@ def _english():
         yield
 
 
-def login(client, user):
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-
-
 def upload(name, content, content_type="application/pdf"):
     return SimpleUploadedFile(name, content, content_type=content_type)
 
@@ -216,7 +210,7 @@ def test_stored_file_has_no_public_url(client, applicant, enterprise):
         uploaded_by=applicant,
         enterprise=enterprise,
     )
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response = client.get(document.file.url)
@@ -250,7 +244,7 @@ def test_claim_page_refuses_bad_licence_and_stores_nothing(
     # given
     enterprise = EnterpriseFactory()
     user = UserFactory()
-    login(client, user)
+    client.sign_in(user, language="en")
 
     # when
     response = claim_post(client, enterprise.uscc, upload(name, content))
@@ -269,7 +263,7 @@ def test_claim_page_refuses_oversized_licence_and_stores_nothing(
     # given
     settings.UPLOAD_MAX_BYTES = 100
     enterprise = EnterpriseFactory()
-    login(client, UserFactory())
+    client.sign_in(UserFactory(), language="en")
 
     # when
     response = claim_post(client, enterprise.uscc, upload("licence.pdf", PDF * 5))
@@ -304,7 +298,7 @@ def download(client, document):
 
 def test_uploader_downloads_the_document_as_an_attachment(client, applicant, document):
     # given
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
 
     # when
     response, body = download(client, document)
@@ -323,7 +317,7 @@ def test_uploader_downloads_the_document_as_an_attachment(client, applicant, doc
 
 def test_applicant_of_another_enterprise_gets_404(client, other_applicant, document):
     # given
-    login(client, other_applicant)
+    client.sign_in(other_applicant, language="en")
 
     # when
     response, _ = download(client, document)
@@ -343,7 +337,7 @@ def test_anonymous_download_redirects_to_login(client, document):
 
 def test_reviewer_of_the_region_downloads_the_document(client, reviewer, document):
     # given
-    login(client, reviewer)
+    client.sign_in(reviewer, language="en")
 
     # when
     response, body = download(client, document)
@@ -356,7 +350,7 @@ def test_reviewer_of_the_region_downloads_the_document(client, reviewer, documen
 def test_reviewer_of_another_region_gets_404(client, document):
     # given
     ningbo_reviewer = make_role_user(Role.REVIEWER, region="330203")
-    login(client, ningbo_reviewer)
+    client.sign_in(ningbo_reviewer, language="en")
 
     # when
     response, _ = download(client, document)
@@ -379,7 +373,7 @@ def test_rejected_claimants_licence_is_hidden_from_the_later_owner(
         user=owner, uscc=enterprise.uscc, licence_upload=upload("b.pdf", PDF)
     )
     services.claim_decide(claim=accepted, reviewer=reviewer, accept=True)
-    login(client, owner)
+    client.sign_in(owner, language="en")
 
     # when
     theirs, _ = download(client, accepted.licence)

@@ -1,5 +1,5 @@
 """Test factories, one module per app, all importable from here
-(``from tests.factories import make_role_user``)."""
+(``from tests.factories import ApplicationFactory, make_role_user``)."""
 
 from allauth.mfa.models import Authenticator
 
@@ -11,18 +11,35 @@ from .enterprises import (
     make_role_user,
     membership,
 )
-from .vouchers import make_program, program_params
+from .vouchers import (
+    ApplicationFactory,
+    demo_program,
+    make_open_program,
+    make_program,
+    make_sme,
+    pdf_upload,
+    program_params,
+    sme_applicant,
+    stage_reviewer,
+)
 
 __all__ = [
     "PASSWORD",
+    "ApplicationFactory",
     "Authenticator",
     "EnterpriseFactory",
     "ProviderFactory",
     "UserFactory",
     "add_totp",
+    "demo_program",
     "department_for",
+    "make_open_program",
     "make_program",
     "make_role_user",
+    "make_sme",
     "membership",
+    "pdf_upload",
     "program_params",
+    "sme_applicant",
+    "stage_reviewer",
 ]

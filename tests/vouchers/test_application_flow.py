@@ -2,50 +2,41 @@
 approves → city returns → corrected and resubmitted → county and city
 approve → voucher issued from the budget; the ledger holds."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from accounts.roles import Role
 from config.exceptions import ApplicationError
-from tests.factories import ProviderFactory, department_for, make_role_user, membership
+from tests.factories import (
+    ApplicationFactory,
+    ProviderFactory,
+    demo_program,
+    department_for,
+    make_role_user,
+    membership,
+    sme_applicant,
+)
 from vouchers.applications import services as svc
-from vouchers.applications.selectors import required_documents
-from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import budget_remaining, voucher_balance
 from vouchers.ledger.services import account, transfer
 from vouchers.lock_objects import budget_accounts_lock
-from vouchers.models import Application, Program
+from vouchers.models import Application
 from vouchers.programs import services
 from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf(name="x.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF", content_type="application/pdf")
-
-
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    load_demo_programs(actor=None)
-    program = Program.objects.get(code="HZ-COMPUTE-2026")
-    applicant = make_role_user(Role.APPLICANT, region="330106")
+def world():
+    """The Hangzhou program, a small Xihu enterprise's applicant, the county
+    and city reviewers and an approved provider."""
+    program = demo_program()
+    applicant = sme_applicant()
     enterprise = applicant.memberships.get().enterprise
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue, enterprise.total_assets = (
-        Decimal("12000000"),
-        Decimal("5000000"),
-    )
-    from enterprises.services import classify_enterprise
-
-    classify_enterprise(enterprise)
-    enterprise.save()
     county = make_role_user(Role.REVIEWER, region="330106")
     city = make_role_user(Role.REVIEWER, region="330100")
     provider = ProviderFactory()
@@ -53,24 +44,19 @@ def world(settings, tmp_path):
 
 
 def _draft(program, applicant, enterprise, provider, number="HT-2026-001"):
-    app = svc.application_create(enterprise=enterprise, program=program, user=applicant)
-    svc.application_save_contract(
-        application=app,
-        user=applicant,
+    """A complete draft: 400,000 of compute and 50,000 of storage (left out)."""
+    return ApplicationFactory(
+        complete=True,
+        program=program,
+        applicant=applicant,
+        enterprise=enterprise,
         provider=provider,
-        offering=None,
         contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
         lines=[
             svc.LineInput("compute", "GPU 卡时", Decimal("400000.00")),
             svc.LineInput("storage", "存储", Decimal("50000.00")),
         ],
     )
-    for kind in required_documents(app):
-        svc.application_attach(application=app, user=applicant, kind=kind, upload=pdf())
-    return Application.objects.get(pk=app.pk)
 
 
 def test_the_whole_path_issues_a_voucher_and_the_ledger_holds(world):

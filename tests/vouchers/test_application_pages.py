@@ -5,7 +5,6 @@ returned application, and the scoping of every page to the enterprise's
 members."""
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,12 +19,19 @@ from django.utils.html import escape
 from accounts.roles import Role
 from config.exceptions import ApplicationError
 from enterprises.models import Enterprise, Provider
-from enterprises.services import classify_enterprise
-from tests.factories import ProviderFactory, UserFactory, make_role_user, membership
+from tests.factories import (
+    ApplicationFactory,
+    ProviderFactory,
+    UserFactory,
+    demo_program,
+    make_role_user,
+    membership,
+    pdf_upload,
+    sme_applicant,
+)
 from vouchers.applications import services as svc
 from vouchers.applications.documents import RECEIPT_TEMPLATE, receipt_context
 from vouchers.applications.selectors import required_documents
-from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.services import account, transfer
 from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import (
@@ -40,12 +46,6 @@ from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def pdf(name="document.pdf"):
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
 
 @dataclass
 class World:
@@ -58,25 +58,15 @@ class World:
 
 
 @pytest.fixture
-def world(settings, tmp_path) -> World:
+def world() -> World:
     """An SME applicant in Xihu, the Hangzhou compute program (50% up to a
     yearly total of 500,000 for SMEs; storage, network and security left
     out), an approved domestic compute provider, and the two reviewers."""
-    settings.MEDIA_ROOT = tmp_path
-    load_demo_programs(actor=None)
-    applicant = make_role_user(Role.APPLICANT, region="330106")
-    enterprise = applicant.memberships.get().enterprise
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue, enterprise.total_assets = (
-        Decimal("12000000"),
-        Decimal("5000000"),
-    )
-    classify_enterprise(enterprise)
-    enterprise.save()
+    applicant = sme_applicant(region="330106")
     return World(
-        program=Program.objects.get(code="HZ-COMPUTE-2026"),
+        program=demo_program("HZ-COMPUTE-2026"),
         applicant=applicant,
-        enterprise=enterprise,
+        enterprise=applicant.memberships.get().enterprise,
         provider=ProviderFactory(),
         county=make_role_user(Role.REVIEWER, region="330106"),
         city=make_role_user(Role.REVIEWER, region="330100"),
@@ -116,33 +106,23 @@ def contract_data(provider, /, **changes):
 
 
 def documents_data(kinds, action="continue"):
-    return {"action": action, **{kind: pdf(f"{kind}.pdf") for kind in kinds}}
+    return {"action": action, **{kind: pdf_upload(f"{kind}.pdf") for kind in kinds}}
 
 
 def draft(world, number="HT-2026-001") -> Application:
-    """A complete draft made through the services."""
-    application = svc.application_create(
-        enterprise=world.enterprise, program=world.program, user=world.applicant
-    )
-    svc.application_save_contract(
-        application=application,
-        user=world.applicant,
+    """A complete draft: 400,000 of compute and 50,000 of storage."""
+    return ApplicationFactory(
+        complete=True,
+        program=world.program,
+        applicant=world.applicant,
+        enterprise=world.enterprise,
         provider=world.provider,
-        offering=None,
         contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
         lines=[
             svc.LineInput("compute", "GPU 卡时", Decimal("400000.00")),
             svc.LineInput("storage", "存储", Decimal("50000.00")),
         ],
     )
-    for kind in required_documents(application):
-        svc.application_attach(
-            application=application, user=world.applicant, kind=kind, upload=pdf()
-        )
-    return Application.objects.get(pk=application.pk)
 
 
 def submitted(world, number="HT-2026-001") -> Application:
@@ -403,7 +383,7 @@ def test_the_documents_step_refuses_bad_files_beside_the_fields(
         {
             "action": "upload",
             "contract": SimpleUploadedFile("contract.pdf", b"MZ\x90\x00not a pdf"),
-            "quote": pdf(),
+            "quote": pdf_upload(),
         },
     )
 
@@ -415,7 +395,7 @@ def test_the_documents_step_refuses_bad_files_beside_the_fields(
     # when: going on with one document missing
     response = applicant_client.post(
         url("documents", application),
-        {"action": "continue", "contract": pdf(), "quote": pdf()},
+        {"action": "continue", "contract": pdf_upload(), "quote": pdf_upload()},
     )
 
     # then: the two are stored, the missing one is asked for
@@ -514,7 +494,7 @@ def test_a_returned_application_is_corrected_and_resubmitted(world, applicant_cl
     )
     assert response["Location"] == url("documents", application)
     response = applicant_client.post(
-        url("documents", application), {"action": "continue", "contract": pdf()}
+        url("documents", application), {"action": "continue", "contract": pdf_upload()}
     )
     assert response["Location"] == url("review", application)
     review_page = applicant_client.get(url("review", application)).content.decode()

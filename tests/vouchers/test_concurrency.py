@@ -21,27 +21,26 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 
 from accounts.roles import Role
 from config.exceptions import ApplicationError
-from enterprises.services import classify_enterprise
+from tests import factories
 from tests.factories import (
+    ApplicationFactory,
     ProviderFactory,
-    make_program,
+    make_open_program,
     make_role_user,
     program_params,
 )
 from vouchers.applications import services as svc
-from vouchers.applications.selectors import required_documents
 from vouchers.issuance import services as issuance_services
 from vouchers.ledger import selectors as ledger
 from vouchers.ledger import services as ledger_services
@@ -57,60 +56,30 @@ SUBSIDY = Decimal("10000.00")  # 50% (SME tier) of a 20,000 yuan compute contrac
 BARRIER_TIMEOUT = 30
 
 
-def pdf():
-    return SimpleUploadedFile(
-        "x.pdf", b"%PDF-1.4\n%%EOF", content_type="application/pdf"
-    )
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def open_program(code: str, *, budget: dict[str, str], cap: str) -> Program:
     """A Hangzhou compute program with one review stage (city), open."""
-    params = program_params(
-        "HZ-COMPUTE-2026",
-        review_stages=["city"],
-        budget=budget,
-        cap_per_enterprise_year=cap,
-    )
-    program = make_program(code, region="330100", params=params)
-    return services.program_set_status(
-        program=program, to_status=Program.Status.OPEN, actor=None
+    return make_open_program(
+        code, review_stages=["city"], budget=budget, cap_per_enterprise_year=cap
     )
 
 
 def sme_applicant():
     """An applicant and its enterprise (Xihu district, a small enterprise)."""
-    user = make_role_user(Role.APPLICANT, region="330106", mfa=False)
-    enterprise = user.memberships.get().enterprise
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue = Decimal("12000000")
-    enterprise.total_assets = Decimal("5000000")
-    classify_enterprise(enterprise)
-    enterprise.save()
-    return user, enterprise
+    user = factories.sme_applicant(region="330106", mfa=False)
+    return user, user.memberships.get().enterprise
 
 
 def complete_draft(program, user, enterprise, provider, number: str) -> Application:
     """A draft with everything submission needs: 20,000 yuan of compute."""
-    app = svc.application_create(enterprise=enterprise, program=program, user=user)
-    svc.application_save_contract(
-        application=app,
-        user=user,
+    return ApplicationFactory(
+        complete=True,
+        program=program,
+        applicant=user,
+        enterprise=enterprise,
         provider=provider,
-        offering=None,
         contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
-        lines=[svc.LineInput("compute", "GPU 卡时", Decimal("20000.00"))],
+        amount="20000.00",
     )
-    for kind in required_documents(app):
-        svc.application_attach(application=app, user=user, kind=kind, upload=pdf())
-    return app
 
 
 def submitted(program, user, enterprise, provider, number: str) -> Application:

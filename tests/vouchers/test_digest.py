@@ -2,20 +2,20 @@
 at 08:00): one e-mail to each reviewer with applications new in their queue,
 with the count, in the reviewer's language; nothing to the others."""
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from celery.schedules import crontab
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from accounts.roles import Role
 from config.celery import app as celery_app
-from enterprises.services import classify_enterprise
-from tests.factories import ProviderFactory, make_role_user
-from vouchers.applications import services as svc
-from vouchers.applications.selectors import required_documents
+from tests.factories import (
+    ApplicationFactory,
+    ProviderFactory,
+    make_role_user,
+    sme_applicant,
+)
 from vouchers.models import Application
 from vouchers.review import digest as notifications
 from vouchers.review import services as review
@@ -24,48 +24,13 @@ from vouchers.tasks import reviewer_digest
 pytestmark = pytest.mark.django_db
 
 
-def _pdf():
-    return SimpleUploadedFile(
-        "x.pdf", b"%PDF-1.4\n%%EOF", content_type="application/pdf"
-    )
-
-
-def _submitted(program, applicant, enterprise, provider, number: str) -> Application:
-    app = svc.application_create(enterprise=enterprise, program=program, user=applicant)
-    svc.application_save_contract(
-        application=app,
-        user=applicant,
-        provider=provider,
-        offering=None,
-        contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
-        lines=[svc.LineInput("compute", "GPU 卡时", Decimal("100000.00"))],
-    )
-    for kind in required_documents(app):
-        svc.application_attach(
-            application=app, user=applicant, kind=kind, upload=_pdf()
-        )
-    return svc.application_submit(application=app, user=applicant)
-
-
 @pytest.fixture
-def queues(settings, tmp_path, hz_program):
+def queues(hz_program):
     """Two applications waiting at the county (Xihu, an English-speaking
     reviewer), two at the city (Hangzhou, a Chinese-speaking one), and
     reviewers with nothing new: Ningbo (nothing at all), the province (the
     program has no province stage) and Yuhang (only an old one)."""
-    settings.MEDIA_ROOT = tmp_path
-    applicant = make_role_user(Role.APPLICANT, region="330106")
-    enterprise = applicant.memberships.get().enterprise
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue, enterprise.total_assets = (
-        Decimal("12000000"),
-        Decimal("5000000"),
-    )
-    classify_enterprise(enterprise)
-    enterprise.save()
+    applicant = sme_applicant(region="330106")
     county = make_role_user(Role.REVIEWER, region="330106", language="en")
     city = make_role_user(Role.REVIEWER, region="330100", language="zh-hans")
     others = [
@@ -74,19 +39,25 @@ def queues(settings, tmp_path, hz_program):
     ]
     provider = ProviderFactory()
     apps = [
-        _submitted(hz_program, applicant, enterprise, provider, f"HT-{n}")
-        for n in range(4)
+        ApplicationFactory(
+            submitted=True,
+            program=hz_program,
+            applicant=applicant,
+            provider=provider,
+            amount="100000.00",
+        )
+        for _n in range(4)
     ]
     for app in apps[2:]:
         review.application_approve(application=app, reviewer=county)
     # Yuhang's reviewer has one waiting since last week: not new.
-    yuhang = make_role_user(Role.APPLICANT, region="330110")
-    old = yuhang.memberships.get().enterprise
-    old.industry_code, old.employees = "I65", 45
-    old.revenue, old.total_assets = Decimal("12000000"), Decimal("5000000")
-    classify_enterprise(old)
-    old.save()
-    stale = _submitted(hz_program, yuhang, old, provider, "HT-OLD")
+    stale = ApplicationFactory(
+        submitted=True,
+        program=hz_program,
+        applicant=sme_applicant(region="330110"),
+        provider=provider,
+        amount="100000.00",
+    )
     Application.objects.filter(pk=stale.pk).update(
         updated_at=timezone.now() - timedelta(days=7)
     )

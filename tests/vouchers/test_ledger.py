@@ -8,22 +8,16 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.roles import Role
 from config.exceptions import ApplicationError
-from enterprises.services import classify_enterprise
 from tests.factories import (
-    ProviderFactory,
+    ApplicationFactory,
     make_program,
-    make_role_user,
     program_params,
 )
-from vouchers.applications import services as svc
-from vouchers.applications.selectors import required_documents
 from vouchers.demo.programs import load_demo_programs
 from vouchers.issuance import codes
 from vouchers.ledger.checks import check_ledger
@@ -31,7 +25,6 @@ from vouchers.ledger.selectors import budget_remaining, voucher_balance
 from vouchers.ledger.services import account, program_fund, transfer
 from vouchers.models import Application, LedgerAccount, LedgerTransfer, Program, Voucher
 from vouchers.programs import services
-from vouchers.review import services as review
 
 K = LedgerAccount.Kind
 
@@ -71,43 +64,16 @@ def funding(program: Program, source: str) -> LedgerAccount:
     )
 
 
-def _pdf():
-    return SimpleUploadedFile(
-        "x.pdf", b"%PDF-1.4\n%%EOF", content_type="application/pdf"
-    )
-
-
 def issue(program: Program, subsidy: str, *, number="HT-2026-001") -> Voucher:
     """Apply (a compute contract of twice ``subsidy``: 50% for an SME) and
     approve at the county and the city: the final approval issues the voucher."""
-    applicant = make_role_user(Role.APPLICANT, region="330106")
-    enterprise = applicant.memberships.get().enterprise
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue, enterprise.total_assets = yuan("12000000"), yuan("5000000")
-    classify_enterprise(enterprise)
-    enterprise.save()
-    app = svc.application_create(enterprise=enterprise, program=program, user=applicant)
-    svc.application_save_contract(
-        application=app,
-        user=applicant,
-        provider=ProviderFactory(),
-        offering=None,
+    app = ApplicationFactory(
+        approved=True,
+        program=program,
         contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
-        lines=[svc.LineInput("compute", "GPU 卡时", yuan(subsidy) * 2)],
+        amount=str(yuan(subsidy) * 2),
     )
-    for kind in required_documents(app):
-        svc.application_attach(
-            application=app, user=applicant, kind=kind, upload=_pdf()
-        )
-    app = svc.application_submit(application=app, user=applicant)
     assert app.requested_subsidy == yuan(subsidy)
-    for region in ("330106", "330100"):
-        review.application_approve(
-            application=app, reviewer=make_role_user(Role.REVIEWER, region=region)
-        )
     return Voucher.objects.get(application=app)
 
 

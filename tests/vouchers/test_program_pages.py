@@ -54,12 +54,6 @@ def demo(db):
     return {p.code: p for p in Program.objects.all()}
 
 
-def login(client, user, language="en"):
-    user.language = language
-    user.save(update_fields=["language"])
-    client.force_login(user)
-
-
 def valid_data(**overrides) -> dict:
     """A complete, valid new-program form."""
     data = {
@@ -143,7 +137,7 @@ def counts() -> tuple[int, int, int]:
 
 def test_manager_creates_a_program_through_the_form(client, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     assert client.get(reverse("programs:create")).status_code == 200
 
     # when
@@ -185,7 +179,7 @@ def test_new_program_form_offers_every_rule_in_order_with_its_title(
     client, program_manager
 ):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     html = client.get(reverse("programs:create")).content.decode()
@@ -200,7 +194,7 @@ def test_new_program_form_offers_every_rule_in_order_with_its_title(
 
 def test_the_form_speaks_chinese_by_default(client, program_manager):
     # given
-    login(client, program_manager, language="zh-hans")
+    client.sign_in(program_manager, language="zh-hans")
 
     # when
     html = client.get(reverse("programs:create")).content.decode()
@@ -288,7 +282,7 @@ def test_invalid_program_is_refused_beside_the_field(
     client, program_manager, overrides, field, message
 ):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     before = counts()
 
     # when
@@ -307,7 +301,7 @@ def test_invalid_program_is_refused_beside_the_field(
 
 def test_several_mistakes_are_all_reported_at_once(client, program_manager):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     response = client.post(
@@ -332,7 +326,7 @@ def test_several_mistakes_are_all_reported_at_once(client, program_manager):
 
 def test_duplicate_code_is_refused_beside_the_code(client, program_manager, demo):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     before = counts()
 
     # when: the code in another case is the same code
@@ -402,7 +396,7 @@ def test_an_unchanged_version_is_refused_beside_the_form(client, program_manager
     program = demo["HZ-COMPUTE-2026"]
     params = program.versions.get().params
     shown = ProgramEditForm.from_params(params)
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when: the form is sent back unchanged
     response = client.post(
@@ -423,7 +417,7 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     program = demo["HZ-COMPUTE-2026"]
     v1 = program.versions.get()
     v1_params = dict(v1.params)
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     page = client.get(reverse("programs:edit", args=[program.code]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -465,7 +459,7 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
 def test_a_version_can_be_scheduled_for_later(client, program_manager, demo):
     # given
     program = demo["ZJ-MODEL-2026"]
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     data = form_data(
         client.get(reverse("programs:edit", args=[program.code])).context["form"]
     )
@@ -489,7 +483,7 @@ def test_a_version_can_be_scheduled_for_later(client, program_manager, demo):
 def test_a_version_cannot_take_effect_in_the_past(client, program_manager, demo):
     # given
     program = demo["ZJ-MODEL-2026"]
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     data = form_data(
         client.get(reverse("programs:edit", args=[program.code])).context["form"]
     )
@@ -509,7 +503,7 @@ def test_a_version_cannot_take_effect_in_the_past(client, program_manager, demo)
 def test_invalid_change_is_refused_beside_the_field(client, program_manager, demo):
     # given
     program = demo["HZ-COMPUTE-2026"]
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     data = form_data(
         client.get(reverse("programs:edit", args=[program.code])).context["form"]
     )
@@ -529,7 +523,7 @@ def test_archived_program_cannot_be_edited(client, program_manager, demo):
     program = demo["ZJ-MODEL-2026"]
     for status in (S.CLOSED, S.ARCHIVED):
         services.program_set_status(program=program, to_status=status, actor=None)
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     params = program.versions.get().params
 
     # when
@@ -552,7 +546,7 @@ def test_archived_program_cannot_be_edited(client, program_manager, demo):
 
 def test_open_close_reopen_and_archive(client, program_manager):
     # given: a draft made through the form
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     client.post(reverse("programs:create"), valid_data())
     program = Program.objects.get(code="NB-COMPUTE-2027")
     url = reverse("programs:status", args=[program.code])
@@ -594,7 +588,7 @@ def test_forbidden_transition_is_refused_with_a_message(
     client, program_manager, path, to_status
 ):
     # given
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     client.post(reverse("programs:create"), valid_data())
     program = Program.objects.get(code="NB-COMPUTE-2027")
     for status in path:
@@ -617,7 +611,7 @@ def test_forbidden_transition_is_refused_with_a_message(
 
 
 def test_status_takes_post_only(client, program_manager, demo):
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     response = client.get(reverse("programs:status", args=["HZ-COMPUTE-2026"]))
     assert response.status_code == 405
 
@@ -627,7 +621,7 @@ def test_status_takes_post_only(client, program_manager, demo):
 
 def test_list_has_status_tabs_with_counts(client, program_manager, demo):
     # given: three open demo programs and one draft
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
     client.post(reverse("programs:create"), valid_data())
 
     # when
@@ -647,7 +641,7 @@ def test_list_has_status_tabs_with_counts(client, program_manager, demo):
 
 def test_detail_shows_parameters_readably(client, auditor, demo):
     # given
-    login(client, auditor)
+    client.sign_in(auditor, language="en")
 
     # when
     html = client.get(reverse("programs:detail", args=["ZJ-BENCHMARK-2026"]))
@@ -669,7 +663,7 @@ def test_detail_shows_parameters_readably(client, auditor, demo):
 
 
 def test_unknown_program_or_version_is_404(client, auditor, demo):
-    login(client, auditor)
+    client.sign_in(auditor, language="en")
     assert client.get(reverse("programs:detail", args=["NOPE-2026"])).status_code == 404
     assert (
         client.get(reverse("programs:version", args=["HZ-COMPUTE-2026", 9])).status_code
@@ -694,7 +688,7 @@ def _urls(code="HZ-COMPUTE-2026"):
 @pytest.mark.parametrize("reader", ["auditor", "reviewer"])
 def test_auditors_and_reviewers_read_but_do_not_write(client, request, demo, reader):
     # given
-    login(client, request.getfixturevalue(reader))
+    client.sign_in(request.getfixturevalue(reader), language="en")
     urls = _urls()
     before = counts()
 
@@ -712,7 +706,7 @@ def test_auditors_and_reviewers_read_but_do_not_write(client, request, demo, rea
 
 
 def test_applicant_gets_403_everywhere(client, applicant, demo):
-    login(client, applicant)
+    client.sign_in(applicant, language="en")
     for name, url in _urls().items():
         assert client.get(url).status_code == 403, name
     assert client.post(_urls()["create"], valid_data()).status_code == 403
@@ -732,7 +726,7 @@ def test_anonymous_is_sent_to_login(client, demo):
 
 def test_money_is_kept_as_decimal_strings(client, program_manager):
     # given: amounts a float would round
-    login(client, program_manager)
+    client.sign_in(program_manager, language="en")
 
     # when
     client.post(

@@ -12,7 +12,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,16 +19,16 @@ from django.utils import translation
 
 from accounts.roles import Role
 from enterprises.models import DishonestEntity, Enterprise, Offering, Provider
-from enterprises.services import classify_enterprise
 from tests.factories import (
+    ApplicationFactory,
     ProviderFactory,
     make_program,
     make_role_user,
+    make_sme,
     membership,
     program_params,
 )
 from vouchers.applications import services as svc
-from vouchers.applications.selectors import required_documents
 from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.services import account, transfer
@@ -50,31 +49,6 @@ def _english():
         yield
 
 
-def login(client, user):
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-    return client
-
-
-def pdf(name="x.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF", content_type="application/pdf")
-
-
-def make_sme(enterprise: Enterprise, *, name: str | None = None) -> Enterprise:
-    """A small enterprise (I65, 45 employees) so the programs admit it."""
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue, enterprise.total_assets = (
-        Decimal("12000000"),
-        Decimal("5000000"),
-    )
-    if name:
-        enterprise.name = name
-    classify_enterprise(enterprise)
-    enterprise.save()
-    return enterprise
-
-
 @dataclass
 class World:
     hz: Program  # HZ-COMPUTE-2026: county → city, Hangzhou
@@ -90,8 +64,7 @@ class World:
 
 
 @pytest.fixture
-def w(settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path
+def w() -> World:
     load_demo_programs(actor=None)
     hz = Program.objects.get(code="HZ-COMPUTE-2026")
     zj = services.program_set_status(
@@ -129,24 +102,17 @@ def submit(
 ) -> Application:
     """A submitted application (in review at its first stage, unless a rule
     fails), built through the services as an applicant would."""
-    user = w.ningbo_applicant if ningbo else w.applicant
-    enterprise = w.ningbo_enterprise if ningbo else w.enterprise
-    program = program or (w.zj if ningbo else w.hz)
-    app = svc.application_create(enterprise=enterprise, program=program, user=user)
-    svc.application_save_contract(
-        application=app,
-        user=user,
+    return ApplicationFactory(
+        submitted=True,
+        program=program or (w.zj if ningbo else w.hz),
+        applicant=w.ningbo_applicant if ningbo else w.applicant,
+        enterprise=w.ningbo_enterprise if ningbo else w.enterprise,
         provider=w.provider,
         offering=offering,
         contract_number=number,
         signed_on=signed_on,
-        term_months=12,
-        year_contract_total=None,
-        lines=[svc.LineInput("compute", "GPU 卡时", Decimal(amount))],
+        amount=amount,
     )
-    for kind in required_documents(app):
-        svc.application_attach(application=app, user=user, kind=kind, upload=pdf())
-    return svc.application_submit(application=app, user=user)
 
 
 def decide(client, app: Application, **data):
@@ -187,7 +153,7 @@ def test_county_reviewer_sees_only_county_stage_applications_of_their_region(w, 
     assert in_ningbo.status == S.IN_REVIEW
 
     # when
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
     response = client.get(reverse("review:queue"))
 
     # then: only the county-stage application of Xihu
@@ -201,8 +167,8 @@ def test_county_reviewer_sees_only_county_stage_applications_of_their_region(w, 
     assert counts[S.IN_REVIEW] == 2
     assert response.context["waiting"] == 1
     # and the others see theirs
-    assert queue_numbers(login(client, w.city)) == [city_stage.number]
-    assert queue_numbers(login(client, w.ningbo)) == [in_ningbo.number]
+    assert queue_numbers(client.sign_in(w.city, language="en")) == [city_stage.number]
+    assert queue_numbers(client.sign_in(w.ningbo, language="en")) == [in_ningbo.number]
 
 
 def test_queue_filters_and_sorting(w, client):
@@ -224,7 +190,7 @@ def test_queue_filters_and_sorting(w, client):
         make_role_user(Role.APPLICANT, region="330106").memberships.get().enterprise,
         name="阿尔法科技",
     )
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # then: oldest first by default; newest first; by amount; by enterprise
     assert queue_numbers(client) == [small.number, big.number, flagged.number]
@@ -268,7 +234,7 @@ def test_queue_queries_do_not_grow_with_the_rows(w, client):
     # given
     for n in range(5):
         submit(w, f"HT-Q{n}", amount="10000.00")
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
     client.get(reverse("review:queue"))  # warm caches (session, standards)
 
     # when
@@ -315,7 +281,7 @@ def test_the_page_shows_everything_needed_to_decide(w, client):
     assert app.needs_review
 
     # when
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
     response = client.get(reverse("review:detail", args=[app.pk]))
 
     # then
@@ -359,7 +325,7 @@ def test_the_page_shows_everything_needed_to_decide(w, client):
 def test_approving_moves_the_application_to_the_city_stage(w, client):
     # given
     app = submit(w, "HT-1")
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # when
     response = decide(client, app, decision="approve")
@@ -369,9 +335,9 @@ def test_approving_moves_the_application_to_the_city_stage(w, client):
     assert response["Location"] == reverse("review:queue")
     app.refresh_from_db()
     assert (app.status, app.stage_level, app.final_stage) == (S.IN_REVIEW, "city", True)
-    assert queue_numbers(login(client, w.city)) == [app.number]
+    assert queue_numbers(client.sign_in(w.city, language="en")) == [app.number]
     # the county reviewer still reads it (decided by them), without a form
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
     response = client.get(reverse("review:detail", args=[app.pk]))
     assert response.status_code == 200
     assert response.context["form"] is None
@@ -381,7 +347,7 @@ def test_approving_moves_the_application_to_the_city_stage(w, client):
 def test_returning_needs_a_note_and_returns_the_application(w, client):
     # given
     app = submit(w, "HT-1")
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # when: no note
     response = decide(client, app, decision="return", note="  ")
@@ -407,7 +373,7 @@ def test_returning_needs_a_note_and_returns_the_application(w, client):
 def test_rejecting_needs_a_reason(w, client):
     # given
     app = submit(w, "HT-1")
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # when: no reason
     response = decide(client, app, decision="reject", note="不符合")
@@ -442,7 +408,7 @@ def test_rejecting_needs_a_reason(w, client):
 def test_batch_approval_of_two_selected_applications(w, client):
     # given
     first, second, third = (submit(w, f"HT-{n}") for n in (1, 2, 3))
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # when
     response = client.post(
@@ -468,7 +434,7 @@ def test_final_approval_issues_the_voucher(w, client):
     # given: the county approved
     app = submit(w, "HT-1")
     review.application_approve(application=app, reviewer=w.county)
-    login(client, w.city)
+    client.sign_in(w.city, language="en")
 
     # when: the city reviewer opens it
     page = client.get(reverse("review:detail", args=[app.pk]))
@@ -498,7 +464,7 @@ def test_a_reduced_amount_is_shown_and_must_be_confirmed(w, client):
     app = submit(w, "HT-1")
     review.application_approve(application=app, reviewer=w.county)
     drain_budget(w.hz, "1000.00")
-    login(client, w.city)
+    client.sign_in(w.city, language="en")
 
     # when
     page = client.get(reverse("review:detail", args=[app.pk]))
@@ -533,7 +499,7 @@ def test_batch_approval_never_issues_a_reduced_amount(w, client):
     app = submit(w, "HT-1")
     review.application_approve(application=app, reviewer=w.county)
     drain_budget(w.hz, "1000.00")
-    login(client, w.city)
+    client.sign_in(w.city, language="en")
 
     # when
     response = client.post(
@@ -552,7 +518,7 @@ def test_a_reviewer_of_the_provider_may_not_decide(w, client):
     # given: the county reviewer also works for the provider
     app = submit(w, "HT-1")
     membership(w.county, Role.PROVIDER_STAFF, w.provider)
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # when
     response = decide(client, app, decision="approve")
@@ -573,12 +539,15 @@ def test_applications_outside_the_scope_answer_404(w, client):
     detail = reverse("review:detail", args=[app.pk])
 
     # then: another region, another level, an applicant
-    assert login(client, w.ningbo).get(detail).status_code == 404
-    assert login(client, w.city).get(detail).status_code == 404
+    assert client.sign_in(w.ningbo, language="en").get(detail).status_code == 404
+    assert client.sign_in(w.city, language="en").get(detail).status_code == 404
     assert (
-        login(client, w.city).post(detail, {"decision": "approve"}).status_code == 404
+        client.sign_in(w.city, language="en")
+        .post(detail, {"decision": "approve"})
+        .status_code
+        == 404
     )
-    assert login(client, w.applicant).get(detail).status_code == 403
+    assert client.sign_in(w.applicant, language="en").get(detail).status_code == 403
     app.refresh_from_db()
     assert app.stage == 0
 
@@ -587,7 +556,7 @@ def test_the_auditor_reads_without_a_form(w, client):
     # given
     app = submit(w, "HT-1")
     auditor = make_role_user(Role.AUDITOR, region="330000")
-    login(client, auditor)
+    client.sign_in(auditor, language="en")
 
     # when
     response = client.get(reverse("review:detail", args=[app.pk]))
@@ -608,7 +577,7 @@ def test_a_program_manager_decides_final_stages(w, client):
     # given
     app = submit(w, "HT-1")
     manager = make_role_user(Role.PROGRAM_MANAGER, region="330000")
-    login(client, manager)
+    client.sign_in(manager, language="en")
 
     # then: not at the county stage (read-only; a POST is refused)
     assert client.get(reverse("review:detail", args=[app.pk])).context["form"] is None
@@ -633,7 +602,7 @@ def test_a_decision_on_a_stale_page_is_not_recorded(w, client):
     other_county = make_role_user(Role.REVIEWER, region="330106")
     review.application_return(application=app, reviewer=other_county, note="补充")
     app = svc.application_submit(application=app, user=w.applicant)
-    login(client, w.county)
+    client.sign_in(w.county, language="en")
 
     # when
     response = client.post(

@@ -3,67 +3,37 @@ certificate (PDF), scoped to who may read the voucher's enterprise."""
 
 import shutil
 import subprocess
-from datetime import date
-from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.roles import Role
 from config.exceptions import ApplicationError
-from enterprises.services import classify_enterprise
-from tests.factories import ProviderFactory, UserFactory, make_role_user, membership
-from vouchers.applications import services as svc
-from vouchers.applications.selectors import required_documents
-from vouchers.demo.programs import load_demo_programs
+from tests.factories import (
+    ApplicationFactory,
+    UserFactory,
+    make_role_user,
+    make_sme,
+    membership,
+)
 from vouchers.issuance import codes
-from vouchers.models import Application, LedgerTransfer, Program, Voucher
+from vouchers.models import Application, LedgerTransfer, Voucher
 from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
 
 
-def _pdf():
-    return SimpleUploadedFile(
-        "x.pdf", b"%PDF-1.4\n%%EOF", content_type="application/pdf"
-    )
-
-
 def at_final_stage(enterprise, applicant, number="HT-2026-001"):
     """An application of ``enterprise`` to HZ-COMPUTE-2026 approved at the
     county: waiting for the city's final approval of 200,000.00 yuan."""
-    load_demo_programs(actor=None)
-    program = Program.objects.get(code="HZ-COMPUTE-2026")
-    enterprise.industry_code, enterprise.employees = "I65", 45
-    enterprise.revenue, enterprise.total_assets = (
-        Decimal("12000000"),
-        Decimal("5000000"),
-    )
-    classify_enterprise(enterprise)
-    enterprise.save()
-    app = svc.application_create(enterprise=enterprise, program=program, user=applicant)
-    svc.application_save_contract(
-        application=app,
-        user=applicant,
-        provider=ProviderFactory(),
-        offering=None,
+    make_sme(enterprise)
+    return ApplicationFactory(
+        at_second_stage=True,
+        applicant=applicant,
+        enterprise=enterprise,
         contract_number=number,
-        signed_on=date(2026, 3, 1),
-        term_months=12,
-        year_contract_total=None,
-        lines=[svc.LineInput("compute", "GPU 卡时", Decimal("400000.00"))],
     )
-    for kind in required_documents(app):
-        svc.application_attach(
-            application=app, user=applicant, kind=kind, upload=_pdf()
-        )
-    app = svc.application_submit(application=app, user=applicant)
-    review.application_approve(
-        application=app, reviewer=make_role_user(Role.REVIEWER, region="330106")
-    )
-    return app
 
 
 def issue_voucher(enterprise, applicant) -> Voucher:
@@ -77,8 +47,7 @@ def issue_voucher(enterprise, applicant) -> Voucher:
 
 
 @pytest.fixture
-def voucher(settings, tmp_path, applicant) -> Voucher:
-    settings.MEDIA_ROOT = tmp_path
+def voucher(applicant) -> Voucher:
     return issue_voucher(applicant.memberships.get().enterprise, applicant)
 
 
