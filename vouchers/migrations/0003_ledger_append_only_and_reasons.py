@@ -3,31 +3,9 @@ and the configurable list of rejection reasons starts with the usual ones."""
 
 from django.db import migrations
 
-PG_UP = """
-CREATE OR REPLACE FUNCTION vouchers_transfer_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'vouchers_ledgertransfer is append-only (% refused)', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER vouchers_transfer_no_update_delete
-    BEFORE UPDATE OR DELETE ON vouchers_ledgertransfer
-    FOR EACH ROW EXECUTE FUNCTION vouchers_transfer_append_only();
-"""
-PG_DOWN = """
-DROP TRIGGER IF EXISTS vouchers_transfer_no_update_delete ON vouchers_ledgertransfer;
-DROP FUNCTION IF EXISTS vouchers_transfer_append_only();
-"""
-SQLITE_UP = [
-    """CREATE TRIGGER vouchers_transfer_no_update BEFORE UPDATE ON vouchers_ledgertransfer
-       BEGIN SELECT RAISE(ABORT, 'vouchers_ledgertransfer is append-only'); END;""",
-    """CREATE TRIGGER vouchers_transfer_no_delete BEFORE DELETE ON vouchers_ledgertransfer
-       BEGIN SELECT RAISE(ABORT, 'vouchers_ledgertransfer is append-only'); END;""",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS vouchers_transfer_no_update;",
-    "DROP TRIGGER IF EXISTS vouchers_transfer_no_delete;",
-]
+from audits import append_only
+
+TABLE, NAME = "vouchers_ledgertransfer", "vouchers_transfer"
 
 REASONS = [
     ("not-eligible", "不符合申报条件", "Does not meet the program's conditions"),
@@ -41,24 +19,14 @@ REASONS = [
 
 
 def up(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_UP, params=None)
-    elif vendor == "sqlite":
-        for sql in SQLITE_UP:
-            schema_editor.execute(sql)
+    append_only.install(schema_editor, TABLE, NAME)
     Reason = apps.get_model("vouchers", "RejectionReason")
     for code, zh, en in REASONS:
         Reason.objects.update_or_create(code=code, defaults={"label_zh": zh, "label_en": en})
 
 
 def down(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_DOWN, params=None)
-    elif vendor == "sqlite":
-        for sql in SQLITE_DOWN:
-            schema_editor.execute(sql)
+    append_only.remove(schema_editor, TABLE, NAME)
 
 
 class Migration(migrations.Migration):
