@@ -2,6 +2,7 @@
 the same results as deciding one by one, a number of queries per batch that
 does not grow with the batch, and recorded decisions that re-explain."""
 
+import gc
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -23,8 +24,9 @@ from enterprises.models import (
 from enterprises.uscc import make_uscc
 from tests.factories import UserFactory
 from vouchers.demo.programs import load_demo_programs
-from vouchers.eligibility.engine import evaluate
-from vouchers.eligibility.facts import Facts
+from vouchers.eligibility.engine import Decision, evaluate
+from vouchers.eligibility.facts import EnterpriseFacts, Facts
+from vouchers.programs import services
 from vouchers.eligibility.gather import enterprise_facts
 from vouchers.eligibility.records import decision_reexplain
 from vouchers.eligibility.registry import FAIL, NOT_APPLICABLE, REVIEW
@@ -394,3 +396,61 @@ def test_a_recorded_run_writes_one_audit_event_with_its_counts(demo_programs):
     [event] = AuditEvent.objects.filter(action=actions.ELIGIBILITY_RESCREENED)
     assert event.object_id == str(program.pk)
     assert event.after["recorded"] == summary.recorded == summary.total
+
+
+# What re-screening makes for each enterprise; none of it may outlive its batch.
+PER_ENTERPRISE = (EnterpriseFacts, Facts, Decision, EligibilityDecision)
+
+
+def _alive_from_batches():
+    """Live objects made per enterprise by a re-screening: facts, decisions,
+    rows to insert, and the enterprises read by ``enterprise_batches`` (only
+    those have deferred fields; the fixtures' own enterprises have none)."""
+    gc.collect()
+    alive = Counter()
+    for o in gc.get_objects():
+        if isinstance(o, PER_ENTERPRISE):
+            alive[type(o).__name__] += 1
+        elif isinstance(o, Enterprise) and o.get_deferred_fields():
+            alive["Enterprise"] += 1
+    return alive
+
+
+@pytest.mark.parametrize("record", [False, True])
+def test_one_batch_at_a_time(programs, register, record):
+    """When the next batch of enterprises is read, nothing of the previous
+    batch is alive any more: memory does not grow with the register."""
+    seen = []
+
+    def check(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and 'FROM "enterprises_enterprise"' in sql:
+            seen.append(_alive_from_batches())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(check):
+        summary = rescreen_enterprises(
+            program=programs["ZJ-MODEL-2026"], batch_size=7, when=WHEN, record=record
+        )
+    assert summary.batches == len(seen) == 6  # 41 in batches of 7, the last short
+    assert seen == [Counter()] * 6
+
+
+def test_debug_query_log_keeps_one_batch(programs, register, settings):
+    """With DEBUG (manage.py's default settings) Django logs every query's SQL;
+    a recorded batch's insert carries all its facts and results (about 5 kB
+    per enterprise), so a run must not keep one in the log per batch. Queries
+    logged before the run, and captured ones (CaptureQueriesContext, above),
+    are left alone."""
+    settings.DEBUG = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 AS before_the_run")
+    summary = rescreen_enterprises(
+        program=programs["ZJ-MODEL-2026"], batch_size=7, when=WHEN, record=True
+    )
+    logged = [q["sql"] for q in connection.queries_log]
+    inserts = [
+        q for q in logged if q.startswith('INSERT INTO "vouchers_eligibilitydecision"')
+    ]
+    assert (summary.batches, summary.recorded) == (6, len(register))
+    assert len(inserts) <= 1
+    assert "SELECT 1 AS before_the_run" in logged
