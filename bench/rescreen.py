@@ -323,9 +323,7 @@ def measure(program: Program, *, record: bool, batch_size: int, repeat: int) -> 
         "queries": queries,
         # The run's constant part (the version, the region, and the last,
         # empty read of enterprises) is what an empty register costs.
-        "per_batch": (queries - empty.count) / batches
-        if batches
-        else 0,
+        "per_batch": (queries - empty.count) / batches if batches else 0,
         "constant": empty.count,
         # This process only re-screens (see measure_in_a_fresh_process).
         "start_mb": start_mb,

@@ -26,7 +26,6 @@ from tests.factories import UserFactory
 from vouchers.demo.programs import load_demo_programs
 from vouchers.eligibility.engine import Decision, evaluate
 from vouchers.eligibility.facts import EnterpriseFacts, Facts
-from vouchers.programs import services
 from vouchers.eligibility.gather import enterprise_facts
 from vouchers.eligibility.records import decision_reexplain
 from vouchers.eligibility.registry import FAIL, NOT_APPLICABLE, REVIEW
