@@ -11,17 +11,25 @@ way on both.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypedDict
 
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+
+class DecimalColumn(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
 # Keyword arguments of every amount column: up to 99,999,999,999,999.99 yuan.
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: DecimalColumn = {"max_digits": 16, "decimal_places": 2}
 # Ledger balances and transfers: two more digits, since a funding account
 # holds minus the sum of everything it appropriated.
-LEDGER_MONEY = {"max_digits": 18, "decimal_places": 2}
+LEDGER_MONEY: DecimalColumn = {"max_digits": 18, "decimal_places": 2}
 
 
 def quantize(amount: Decimal | int | str) -> Decimal:

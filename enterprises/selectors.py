@@ -10,6 +10,7 @@ from operator import or_
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.permissions import user_roles
 from accounts.roles import Role
 
@@ -33,7 +34,7 @@ class CreditStatus:
     CLEAR = "clear"
 
 
-def enterprise_list_for_member(*, user) -> QuerySet[Membership]:
+def enterprise_list_for_member(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, role=Role.APPLICANT)
         .select_related("enterprise__region")
@@ -48,7 +49,7 @@ def enterprise_list_for_member(*, user) -> QuerySet[Membership]:
 # them.
 
 
-def department_regions(user, *roles: str) -> list[tuple[str, Region]]:
+def department_regions(user: User, *roles: str) -> list[tuple[str, Region]]:
     """(role, region) of each of the user's department memberships in one
     of ``roles``."""
     return [
@@ -68,12 +69,12 @@ def in_regions(regions: Iterable[Region], *, field: str = "region") -> Q:
     return reduce(or_, (Q(**{f"{field}__code__startswith": p}) for p in prefixes))
 
 
-def reviewer_regions(user) -> list[Region]:
+def reviewer_regions(user: User) -> list[Region]:
     """The regions of the departments where the user reviews."""
     return [region for _role, region in department_regions(user, Role.REVIEWER)]
 
 
-def enterprise_visible(*, user) -> QuerySet[Enterprise]:
+def enterprise_visible(*, user: User) -> QuerySet[Enterprise]:
     """Every enterprise the user may read: program managers and auditors all,
     reviewers their region, applicants their own."""
     roles = user_roles(user)
@@ -89,13 +90,13 @@ def enterprise_visible(*, user) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(reduce(or_, conditions)).distinct()
 
 
-def _listed_today(today: date):
+def _listed_today(today: date) -> QuerySet[DishonestEntity]:
     return DishonestEntity.objects.filter(
         uscc=OuterRef("uscc"), listed_on__lte=today
     ).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
 
 
-def _listed_recently(today: date, years: int):
+def _listed_recently(today: date, years: int) -> QuerySet[DishonestEntity]:
     return DishonestEntity.objects.filter(
         uscc=OuterRef("uscc"),
         removed_on__gt=years_before(today, years),
@@ -130,7 +131,7 @@ def credit_status(
 
 def enterprise_register_list(
     *,
-    user,
+    user: User,
     q: str = "",
     region: str = "",
     industry_group: str = "",
@@ -183,7 +184,7 @@ def declaration_history(*, enterprise: Enterprise) -> QuerySet[InvestmentDeclara
     )
 
 
-def claim_queue(*, user) -> QuerySet[EnterpriseClaim]:
+def claim_queue(*, user: User) -> QuerySet[EnterpriseClaim]:
     """The claims of enterprises in the regions where the user reviews."""
     return (
         EnterpriseClaim.objects.filter(
@@ -194,7 +195,7 @@ def claim_queue(*, user) -> QuerySet[EnterpriseClaim]:
     )
 
 
-def provider_list_for_member(*, user) -> QuerySet[Provider]:
+def provider_list_for_member(*, user: User) -> QuerySet[Provider]:
     return Provider.objects.filter(
         memberships__user=user, memberships__role=Role.PROVIDER_STAFF
     ).order_by("name")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs ruff, Django's checks and pytest against a real PostgreSQL and Redis
+# Runs ruff, mypy (the files pyproject.toml lists), Django's checks and pytest against a real PostgreSQL and Redis
 # (and the stored-decision tests once more on SQLite, the demo's database).
 #
 # Services, first match wins (FORCE_THROWAWAY_SERVICES=1 skips straight to the last):
@@ -171,6 +171,7 @@ run() {
     "$@" || die "failed: $*"
 }
 run "$VENV/bin/ruff" check .
+run "$VENV/bin/mypy"
 run "$VENV/bin/python" manage.py makemigrations --check --dry-run
 run "$VENV/bin/python" manage.py check
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
@@ -105,7 +106,7 @@ def parse_dishonest_csv(content: bytes) -> tuple[list[dict], list[str]]:
 
 @transaction.atomic
 def dishonest_list_import(
-    *, content: bytes, actor=None, source: str = ""
+    *, content: bytes, actor: User | None = None, source: str = ""
 ) -> ImportResult:
     """Import a CSV of the list. All or nothing: any bad line refuses the file."""
     rows, errors = parse_dishonest_csv(content)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import DEPARTMENT_ROLES, ENTERPRISE_ROLES, PROVIDER_ROLES, Role
 from audits import actions
 from audits.services import audit_event_record
@@ -45,10 +46,10 @@ def _membership_snapshot(m: Membership) -> dict:
 @transaction.atomic
 def membership_grant(
     *,
-    user,
+    user: User,
     role: str,
     organisation: Enterprise | Provider | Department,
-    granted_by=None,
+    granted_by: User | None = None,
     is_owner: bool = False,
 ) -> Membership:
     """Give ``user`` a role in an organisation. Refuses duplicates."""
@@ -86,7 +87,7 @@ def membership_grant(
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, removed_by) -> None:
+def membership_remove(*, membership: Membership, removed_by: User | None) -> None:
     """Take a role away. An enterprise's owner cannot be removed this way."""
     membership = membership_lock(membership.pk)
     if membership.is_owner:
@@ -107,7 +108,7 @@ def _hash_token(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, enterprise: Enterprise, email: str, invited_by
+    *, enterprise: Enterprise, email: str, invited_by: User
 ) -> tuple[Invitation, str]:
     """Invite a colleague by e-mail. Returns the invitation and its secret token,
     which only the e-mail carries."""
@@ -157,7 +158,7 @@ def invitation_find(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user) -> Membership:
+def invitation_accept(*, token: str, user: User) -> Membership:
     """Accept an invitation: the signed-in user must own the invited address."""
     invitation = invitation_find(token)
     if invitation is None:
@@ -196,7 +197,7 @@ def invitation_accept(*, token: str, user) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, revoked_by) -> None:
+def invitation_revoke(*, invitation: Invitation, revoked_by: User | None) -> None:
     invitation = invitation_lock(invitation.pk)
     if invitation.revoked_at or invitation.accepted_at:
         raise ApplicationError(_("This invitation is no longer open."), code="closed")
@@ -210,7 +211,7 @@ def invitation_revoke(*, invitation: Invitation, revoked_by) -> None:
     )
 
 
-def _department_names(region) -> tuple[str, str]:
+def _department_names(region: Region) -> tuple[str, str]:
     if region.level == "province":
         return (
             "浙江省经济和信息化厅",
@@ -224,7 +225,7 @@ def _department_names(region) -> tuple[str, str]:
 
 
 @transaction.atomic
-def department_ensure_all(*, actor=None) -> int:
+def department_ensure_all(*, actor: User | None = None) -> int:
     """Create the missing departments: one per region (province, cities,
     counties and districts). Returns how many were created."""
     existing = set(Department.objects.values_list("region_id", flat=True))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
@@ -72,7 +74,9 @@ def _clean(data: dict) -> dict:
 
 
 @transaction.atomic
-def provider_apply(*, user, uscc: str, data: dict, licence_upload) -> Provider:
+def provider_apply(
+    *, user: User, uscc: str, data: dict, licence_upload: UploadedFile
+) -> Provider:
     """Provider staff apply to be listed; the applicant becomes its staff."""
     uscc = checked_uscc(uscc)
     cleaned = _clean(data)
@@ -115,7 +119,7 @@ def _snapshot(provider: Provider) -> dict:
 
 
 @transaction.atomic
-def provider_update(*, provider: Provider, data: dict, actor) -> Provider:
+def provider_update(*, provider: Provider, data: dict, actor: User | None) -> Provider:
     """Staff correct their application while it is applied or rejected;
     a rejected provider goes back to the review queue."""
     provider = provider_lock(provider.pk)
@@ -143,7 +147,7 @@ def provider_update(*, provider: Provider, data: dict, actor) -> Provider:
 
 @transaction.atomic
 def provider_set_status(
-    *, provider: Provider, to_status: str, actor, reason: str = ""
+    *, provider: Provider, to_status: str, actor: User | None, reason: str = ""
 ) -> Provider:
     """Move a provider along its pipeline (see PROVIDER_STATES)."""
     provider = provider_lock(provider.pk)
@@ -179,8 +183,10 @@ def provider_set_status(
 
 
 @transaction.atomic
-def offering_add(*, provider: Provider, data: dict, actor) -> Offering:
+def offering_add(*, provider: Provider, data: dict, actor: User | None) -> Offering:
     kind = data.get("kind")
+    if kind not in Offering.Kind.values:
+        raise ApplicationError(_("Choose a kind."), field="kind")
     if kind == Offering.Kind.COMPUTE and not provider.offers_compute:
         raise ApplicationError(
             _("This provider is not registered for compute services."), field="kind"
@@ -241,7 +247,7 @@ def offering_add(*, provider: Provider, data: dict, actor) -> Offering:
 
 
 @transaction.atomic
-def offering_withdraw(*, offering: Offering, actor) -> Offering:
+def offering_withdraw(*, offering: Offering, actor: User | None) -> Offering:
     offering = offering_lock(offering.pk)
     if not offering.is_active:
         return offering

@@ -3,15 +3,18 @@ investment declarations."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
@@ -30,6 +33,7 @@ from ..models import (
     EnterpriseClaim,
     InvestmentDeclaration,
     Membership,
+    Provider,
     Region,
     Shareholder,
 )
@@ -74,7 +78,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _profile_snapshot(enterprise: Enterprise, fields=PROFILE_FIELDS) -> dict:
+def _profile_snapshot(
+    enterprise: Enterprise, fields: Iterable[str] = PROFILE_FIELDS
+) -> dict:
     snapshot = {}
     for name in fields:
         value = getattr(enterprise, name)
@@ -86,7 +92,12 @@ def _profile_snapshot(enterprise: Enterprise, fields=PROFILE_FIELDS) -> dict:
 
 @transaction.atomic
 def document_store(
-    *, upload, kind: str, uploaded_by, enterprise=None, provider=None
+    *,
+    upload: UploadedFile,
+    kind: str,
+    uploaded_by: User | None,
+    enterprise: Enterprise | None = None,
+    provider: Provider | None = None,
 ) -> Document:
     """Check an uploaded file by content and size, then store it under a
     generated name. A refused file leaves nothing behind."""
@@ -145,7 +156,9 @@ def classify_enterprise(enterprise: Enterprise) -> None:
     enterprise.size_basis = {"inputs": result.inputs, "steps": result.steps}
 
 
-def _record_classification(enterprise: Enterprise, actor, before_class: str) -> None:
+def _record_classification(
+    enterprise: Enterprise, actor: User | None, before_class: str
+) -> None:
     audit_event_record(
         action=actions.ENTERPRISE_SIZE_CLASSIFIED,
         actor=actor,
@@ -173,7 +186,7 @@ def _clean_profile(data: dict) -> dict:
 
 
 @transaction.atomic
-def enterprise_create(*, uscc: str, data: dict, actor) -> Enterprise:
+def enterprise_create(*, uscc: str, data: dict, actor: User | None) -> Enterprise:
     """Add an enterprise to the register (not yet claimed by anyone)."""
     uscc = checked_uscc(uscc)
     cleaned = _clean_profile(data)
@@ -200,7 +213,7 @@ def enterprise_create(*, uscc: str, data: dict, actor) -> Enterprise:
 
 @transaction.atomic
 def enterprise_update_profile(
-    *, enterprise: Enterprise, data: dict, actor
+    *, enterprise: Enterprise, data: dict, actor: User | None
 ) -> Enterprise:
     """Change profile fields; the size class is recomputed when its inputs change."""
     enterprise = enterprise_lock(enterprise.pk)
@@ -236,7 +249,7 @@ def enterprise_has_owner(enterprise: Enterprise) -> bool:
 
 @transaction.atomic
 def enterprise_claim(
-    *, user, uscc: str, licence_upload, profile: dict | None = None
+    *, user: User, uscc: str, licence_upload: UploadedFile, profile: dict | None = None
 ) -> EnterpriseClaim:
     """Claim an enterprise by its code, with its business licence.
 
@@ -297,14 +310,14 @@ def enterprise_claim(
     return claim
 
 
-def reviewer_covers(user, region_code: str) -> bool:
+def reviewer_covers(user: User, region_code: str) -> bool:
     """True when the user reviews for a department whose region contains the code."""
     return any(region.contains(region_code) for region in reviewer_regions(user))
 
 
 @transaction.atomic
 def claim_decide(
-    *, claim: EnterpriseClaim, reviewer, accept: bool, reason: str = ""
+    *, claim: EnterpriseClaim, reviewer: User, accept: bool, reason: str = ""
 ) -> EnterpriseClaim:
     """A reviewer of the enterprise's region accepts or rejects a claim."""
     claim = claim_lock(claim.pk)
@@ -357,7 +370,7 @@ def claim_decide(
 
 @transaction.atomic
 def shareholder_add(
-    *, enterprise: Enterprise, name: str, id_number: str, actor
+    *, enterprise: Enterprise, name: str, id_number: str, actor: User | None
 ) -> Shareholder:
     name = name.strip()
     if not name:
@@ -382,7 +395,7 @@ def shareholder_add(
 
 
 @transaction.atomic
-def shareholder_remove(*, shareholder: Shareholder, actor) -> None:
+def shareholder_remove(*, shareholder: Shareholder, actor: User | None) -> None:
     audit_event_record(
         action=actions.SHAREHOLDER_REMOVED,
         actor=actor,
@@ -399,9 +412,9 @@ def declaration_save(
     year: int,
     it_amount: Decimal,
     ai_amount: Decimal,
-    actor,
+    actor: User,
     note: str = "",
-    evidence_uploads=(),
+    evidence_uploads: Iterable[UploadedFile] = (),
 ) -> InvestmentDeclaration:
     """Declare a year's IT and AI investment, or correct the declaration: a
     correction adds a new version and keeps the old one as history."""
@@ -479,7 +492,9 @@ def declaration_save(
 
 
 @transaction.atomic
-def sensitive_value_reveal(*, target, field: str, actor) -> str:
+def sensitive_value_reveal(
+    *, target: Enterprise | Provider | Shareholder, field: str, actor: User
+) -> str:
     """Return a masked value in full, and record who saw it."""
     value = getattr(target, field)
     audit_event_record(

@@ -376,7 +376,7 @@ def set_stage(application: Application, stage: int) -> None:
     """Put the application at ``stage`` of its version's review stages,
     with the stage's level and whether it is the last (kept on the row, so
     the review queues are plain queries)."""
-    stages = application.program_version.parsed().review_stages
+    stages = application.submitted_version.parsed().review_stages
     application.stage = stage
     application.stage_level = stages[stage]
     application.final_stage = stage == len(stages) - 1

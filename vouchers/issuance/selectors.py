@@ -58,7 +58,7 @@ class Availability:
 def availability_with(
     application: Application, *, budget_remaining: Decimal, year: int
 ) -> Availability:
-    params = application.program_version.parsed()
+    params = application.submitted_version.parsed()
     issued = vouchers_issued_in_year(
         enterprise=application.enterprise_id,
         program=application.program_id,

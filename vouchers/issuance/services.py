@@ -59,7 +59,7 @@ def voucher_issue(
     enterprise_lock(application.enterprise_id)
     program_lock(application.program_id)
     pools = funding_order(budget_accounts_lock(application.program))
-    params = application.program_version.parsed()
+    params = application.submitted_version.parsed()
     now = timezone.now()
     available = availability_with(
         application,

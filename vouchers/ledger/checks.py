@@ -19,7 +19,7 @@ K = LedgerAccount.Kind
 class Violation:
     what: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.what
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from config.exceptions import ApplicationError
 from config.money import ZERO, is_fen_amount
 
@@ -33,8 +34,8 @@ def transfer(
     credit: LedgerAccount,
     amount: Decimal,
     kind: str,
-    reference=None,
-    actor=None,
+    reference: models.Model | None = None,
+    actor: User | None = None,
 ) -> LedgerTransfer:
     """Move ``amount`` from ``debit`` to ``credit``. Call it inside the
     transaction of what caused it, with the debited account locked when its
@@ -63,7 +64,9 @@ def transfer(
 
 
 @transaction.atomic
-def program_fund(*, program: Program, budget: dict[str, Decimal], actor=None) -> None:
+def program_fund(
+    *, program: Program, budget: dict[str, Decimal], actor: User | None = None
+) -> None:
     """Bring each funding source's appropriation to ``budget`` (by source):
     more money is a transfer funding → budget; less is budget → funding, as
     far as the budget is still free. A source no longer in ``budget`` goes
@@ -106,7 +109,11 @@ def program_fund(*, program: Program, budget: dict[str, Decimal], actor=None) ->
 
 
 def voucher_fund(
-    *, voucher: Voucher, amount: Decimal, pools: list[LedgerAccount], actor=None
+    *,
+    voucher: Voucher,
+    amount: Decimal,
+    pools: list[LedgerAccount],
+    actor: User | None = None,
 ) -> LedgerAccount:
     """Move ``amount`` from the (locked) budget pools into the voucher's new
     account, drawing the pools in the order given (selectors.funding_order)."""

@@ -195,6 +195,14 @@ class Application(models.Model):
     def __str__(self):
         return self.number or gettext("Draft %(id)d") % {"id": self.pk}
 
+    @property
+    def submitted_version(self) -> ProgramVersion:
+        """The version the application was last submitted under; a draft
+        never submitted has none (an error to ask for)."""
+        if self.program_version is None:
+            raise ValueError(f"application {self.pk} was never submitted")
+        return self.program_version
+
 
 class LineItem(models.Model):
     """A line of the contract; categories the program excludes (storage,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import Http404
 
 from accounts.models import User
@@ -23,7 +24,7 @@ S = Application.Status
 READ_ALL_ROLES = frozenset({Role.PROGRAM_MANAGER, Role.AUDITOR})
 
 # Sort keys of the queue, with the fields they order by (ties by id).
-QUEUE_ORDERING = {
+QUEUE_ORDERING: dict[str, tuple[OrderBy | str, str]] = {
     "submitted": (F("submitted_at").asc(nulls_last=True), "pk"),
     "-submitted": (F("submitted_at").desc(nulls_last=True), "-pk"),
     "-requested": (F("requested_subsidy").desc(nulls_last=True), "pk"),
