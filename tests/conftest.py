@@ -1,4 +1,6 @@
 import time
+from collections.abc import Iterator
+from io import StringIO
 
 import pytest
 from allauth.account.internal.flows.login import (
@@ -8,6 +10,8 @@ from allauth.account.internal.flows.login import (
 from allauth.account.internal.userkit import user_id_to_str
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client as DjangoClient
 from django.test import override_settings
 
@@ -54,6 +58,20 @@ def _media_root(tmp_path_factory):
     look at the files set their own)."""
     with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
         yield
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """`manage.py load_demo` run once for the module that asks for it (about
+    six seconds a run), rolled back when the module is done; its printed
+    output. Each test still runs in its own savepoint, so what one test
+    changes the next does not see. A test in such a module that needs the
+    database without the demo belongs in another module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

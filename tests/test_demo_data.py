@@ -1,5 +1,6 @@
 """`manage.py load_demo`: the departments, one account per role, and logins
-that work exactly as printed."""
+that work exactly as printed. The demo is loaded once for the module
+(``demo_loaded``)."""
 
 import re
 import time
@@ -61,9 +62,8 @@ def _current_totp(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
-def test_second_run_creates_nothing():
-    # given
-    _load_demo()
+def test_second_run_creates_nothing(demo_loaded):
+    # given: the first run (demo_loaded)
     after_first = _row_counts()
 
     # when
@@ -85,9 +85,9 @@ def test_second_run_creates_nothing():
         assert after_first[label] > 0, label
 
 
-def test_demo_has_every_department_and_an_account_for_every_role():
+def test_demo_has_every_department_and_an_account_for_every_role(demo_loaded):
     # when
-    output = _load_demo()
+    output = demo_loaded
 
     # then
     assert Department.objects.count() == 102
@@ -103,9 +103,9 @@ def test_demo_has_every_department_and_an_account_for_every_role():
     assert Membership.objects.filter(role=Role.APPLICANT, is_owner=True).exists()
 
 
-def test_totp_secrets_are_printed_for_every_government_account():
+def test_totp_secrets_are_printed_for_every_government_account(demo_loaded):
     # when
-    output = _load_demo()
+    output = demo_loaded
 
     # then
     _, accounts = _printed_logins(output)
@@ -120,9 +120,9 @@ def test_totp_secrets_are_printed_for_every_government_account():
         assert re.fullmatch(r"[A-Z2-7]{32}", accounts[email]), email
 
 
-def test_every_printed_login_signs_in_and_opens_the_home_page(client):
+def test_every_printed_login_signs_in_and_opens_the_home_page(demo_loaded, client):
     # given
-    password, accounts = _printed_logins(_load_demo())
+    password, accounts = _printed_logins(demo_loaded)
     assert len(accounts) >= len(Role) + 1
 
     for email, secret in accounts.items():

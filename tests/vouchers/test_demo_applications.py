@@ -3,25 +3,20 @@
 services, each waiting in the queue of a demo reviewer who can sign in."""
 
 from collections import Counter
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from audits.models import AuditEvent
-from enterprises.services import department_ensure_all
 from vouchers.demo.applications import (
     DEMO_APPLICATIONS,
     EXTRA_REVIEWERS,
     MARKER,
     load_application_demo,
 )
-from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.checks import check_ledger
-from vouchers.models import Application, Notification, Program, Voucher
-from vouchers.programs import services as program_services
+from vouchers.models import Application, Notification, Voucher
 from vouchers.review.selectors import review_queue
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +24,8 @@ S = Application.Status
 
 
 @pytest.fixture
-def loaded(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def loaded(demo_loaded):
+    return demo_loaded
 
 
 def _queue(email: str) -> list[str]:
@@ -181,27 +173,6 @@ def test_a_second_run_makes_nothing_and_still_returns_the_logins(loaded):
     assert again["skipped"] == "already loaded"
     assert [row[1] for row in again["logins"]] == [e for e, _n, _r in EXTRA_REVIEWERS]
     assert AuditEvent.objects.count() == events
-
-
-def test_outside_the_programs_window_it_makes_nothing(settings, tmp_path):
-    # given: the departments and the programs, one of them closed
-    settings.MEDIA_ROOT = tmp_path
-    department_ensure_all()
-    load_demo_programs(actor=None)
-    program_services.program_set_status(
-        program=Program.objects.get(code="ZJ-MODEL-2026"),
-        to_status=Program.Status.CLOSED,
-        actor=None,
-    )
-    manager = get_user_model().objects.create(email="manager@example.com")
-
-    # when
-    result = load_application_demo(manager=manager)
-
-    # then
-    assert result["applications"] == 0
-    assert "ZJ-MODEL-2026" in result["skipped"]
-    assert not Application.objects.exists()
 
 
 def test_the_demo_reviewers_see_their_applications_on_the_queue_page(loaded, client):
