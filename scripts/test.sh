@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs ruff, mypy (the files pyproject.toml lists), Django's checks and pytest against a real PostgreSQL and Redis
+# Runs ruff, mypy (the files pyproject.toml lists), the migration and translation checks, Django's checks and pytest against a real PostgreSQL and Redis
 # (and the stored-decision tests once more on SQLite, the demo's database).
 #
 # Services, first match wins (FORCE_THROWAWAY_SERVICES=1 skips straight to the last):
@@ -173,6 +173,7 @@ run() {
 run "$VENV/bin/ruff" check .
 run "$VENV/bin/mypy"
 run "$VENV/bin/python" manage.py makemigrations --check --dry-run
+run bash scripts/check_translations.sh "$VENV"
 run "$VENV/bin/python" manage.py check
 
 # pytest last; its exit code 5 (no tests collected) is a failure too.
