@@ -363,8 +363,9 @@ SUSPENSION_REASON = (
     "2025年度服务质量抽查发现计费记录与实际用量不符，暂停服务待整改后复核。"
 )
 
-# The smallest file that starts like a PDF; the upload check sniffs content.
-_LICENCE_PDF = (
+# A one-page, well-formed PDF for the demo's (and the browser tests') uploads;
+# the upload check sniffs content, not names.
+DEMO_PDF = (
     b"%PDF-1.4\n"
     b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -375,9 +376,7 @@ _LICENCE_PDF = (
 
 
 def _licence_upload() -> SimpleUploadedFile:
-    return SimpleUploadedFile(
-        "营业执照.pdf", _LICENCE_PDF, content_type="application/pdf"
-    )
+    return SimpleUploadedFile("营业执照.pdf", DEMO_PDF, content_type="application/pdf")
 
 
 def spread(total: Decimal, weights) -> list[Decimal | None]:

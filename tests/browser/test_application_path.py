@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.roles import Role
+from enterprises.demo_data import DEMO_PDF
 from enterprises.services import classify_enterprise
 from tests.browser.helpers import nav_link, sign_in, sign_in_with_totp
 from tests.factories import ProviderFactory, add_totp, make_role_user
@@ -39,14 +40,7 @@ TIMEOUT_MS = 5_000
 DOWNLOAD_TIMEOUT_MS = 30_000
 VOUCHER_CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 RETURN_NOTE = "请补充合同附件"
-PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n"
-    b"%%EOF\n"
-)
+PDF = DEMO_PDF
 UPLOADS = {
     "contract": "算力服务合同.pdf",
     "quote": "报价单.pdf",

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.roles import Role
+from enterprises.demo_data import DEMO_PDF
 from enterprises.models import Enterprise, Provider
 from enterprises.uscc import make_uscc
 from tests.browser.helpers import nav_link, sign_in, sign_in_with_totp
@@ -26,15 +27,7 @@ pytestmark = [
 ]
 
 TIMEOUT_MS = 5_000
-# A tiny but well-formed PDF: the upload check sniffs the "%PDF-" magic bytes.
-PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n"
-    b"%%EOF\n"
-)
+PDF = DEMO_PDF
 LICENCE = {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": PDF}
 
 

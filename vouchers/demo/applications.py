@@ -42,13 +42,14 @@ from accounts.demo import DemoUsers, demo_totp_activate
 from accounts.roles import Role
 from config.exceptions import ApplicationError
 from enterprises import services as enterprise_services
-from enterprises.demo_data import ENTERPRISES as REGISTER_ENTERPRISES
 from enterprises.demo_data import (
+    DEMO_PDF,
     OWNERS,
     PROVIDERS,
     enterprise_uscc,
     provider_uscc,
 )
+from enterprises.demo_data import ENTERPRISES as REGISTER_ENTERPRISES
 from enterprises.models import Department, Enterprise, Membership, Offering, Provider
 from enterprises.uscc import make_uscc
 
@@ -82,15 +83,7 @@ EXTRA_REVIEWERS = [
     ("reviewer.huzhou@example.com", "姚审核（湖州市）", "330500"),
 ]
 
-# The smallest file that starts like a PDF; uploads are checked by content.
-PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n"
-    b"%%EOF\n"
-)
+PDF = DEMO_PDF
 FILE_NAMES = {
     "contract": "服务合同.pdf",
     "quote": "报价单.pdf",

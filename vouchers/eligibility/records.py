@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Value
 
 from ..models import EligibilityDecision, ProgramVersion
 from ..programs.selectors import program_context
@@ -13,17 +14,18 @@ from .engine import Decision, ProgramContext, evaluate
 from .facts import Facts
 
 
-@transaction.atomic
-def decision_record(
+def decision_row(
     *,
     ctx: ProgramContext,
     version: ProgramVersion,
     facts: Facts,
     decision: Decision,
-    subject_type: str,
-    subject_id: str,
+    subject_type: str | Value,
+    subject_id: str | int,
 ) -> EligibilityDecision:
-    return EligibilityDecision.objects.create(
+    """The unsaved row of a decision, with everything that produced it:
+    ``decision_record`` saves one, re-screening bulk-inserts a batch."""
+    return EligibilityDecision(
         program_version=version,
         subject_type=subject_type,
         subject_id=str(subject_id),
@@ -36,6 +38,28 @@ def decision_record(
         budget_remaining=ctx.budget_remaining,
         engine_version=decision.engine_version,
     )
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    ctx: ProgramContext,
+    version: ProgramVersion,
+    facts: Facts,
+    decision: Decision,
+    subject_type: str,
+    subject_id: str,
+) -> EligibilityDecision:
+    row = decision_row(
+        ctx=ctx,
+        version=version,
+        facts=facts,
+        decision=decision,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+    row.save()
+    return row
 
 
 @dataclass(frozen=True)

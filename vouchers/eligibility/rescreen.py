@@ -40,6 +40,7 @@ from ..programs.selectors import program_context, program_version_at
 from .engine import evaluate
 from .facts import Facts
 from .gather import enterprise_facts_bulk
+from .records import decision_row
 from .registry import FAIL, REVIEW
 
 SUBJECT_TYPE = "enterprises.enterprise"
@@ -216,18 +217,13 @@ def _screen_batch(summary, ctx, version, batch, record) -> None:
         _count(summary, enterprise.pk, decision)
         if record:
             rows.append(
-                EligibilityDecision(
-                    program_version=version,
+                decision_row(
+                    ctx=ctx,
+                    version=version,
+                    facts=facts,
+                    decision=decision,
                     subject_type=_SUBJECT_TYPE_VALUE,
-                    subject_id=str(enterprise.pk),
-                    facts=facts.to_json(),
-                    result=decision.to_json(),
-                    eligible=decision.eligible,
-                    needs_review=decision.needs_review,
-                    rate=decision.rate,
-                    subsidy=decision.subsidy,
-                    budget_remaining=ctx.budget_remaining,
-                    engine_version=decision.engine_version,
+                    subject_id=enterprise.pk,
                 )
             )
     if rows:
