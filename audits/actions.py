@@ -52,6 +52,13 @@ APPLICATION_REJECTED = "application.rejected"
 APPLICATION_APPROVED = "application.approved"
 APPLICATION_WITHDRAWN = "application.withdrawn"
 VOUCHER_ISSUED = "voucher.issued"
+CHARGE_HELD = "charge.held"
+CHARGE_CONFIRMED = "charge.confirmed"
+CHARGE_CONFIRMED_BY_WINDOW = "charge.confirmed_by_window"
+CHARGE_DISPUTED = "charge.disputed"
+CHARGE_VOIDED = "charge.voided"
+CHARGE_DISPUTE_UPHELD = "charge.dispute_upheld"
+CHARGE_DISPUTE_VOIDED = "charge.dispute_voided"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -104,6 +111,15 @@ LABELS = {
     APPLICATION_APPROVED: _("Application approved"),
     APPLICATION_WITHDRAWN: _("Application withdrawn"),
     VOUCHER_ISSUED: _("Voucher issued"),
+    CHARGE_HELD: _("Charge held on a voucher"),
+    CHARGE_CONFIRMED: _("Charge confirmed by the enterprise"),
+    CHARGE_CONFIRMED_BY_WINDOW: _(
+        "Charge confirmed when its confirmation window passed"
+    ),
+    CHARGE_DISPUTED: _("Charge disputed by the enterprise"),
+    CHARGE_VOIDED: _("Charge voided by the provider"),
+    CHARGE_DISPUTE_UPHELD: _("Disputed charge upheld"),
+    CHARGE_DISPUTE_VOIDED: _("Disputed charge voided"),
 }
 
 

@@ -36,3 +36,15 @@ CAP_REACHED = "cap_reached"  # the enterprise's yearly cap is used up
 NOTHING_TO_ISSUE = "nothing"  # the subsidy is zero
 AMOUNT_CHANGED = "amount_changed"  # less than requested: confirm the amount
 NO_FREE_CODE = "no_free_code"  # no unused voucher code was found
+
+# Redemption (a provider's charge; the provider API answers these codes)
+VOUCHER_NOT_FOUND = "voucher_not_found"  # no such code for this enterprise
+VOUCHER_NOT_ACTIVE = "voucher_not_active"  # expired or revoked
+VOUCHER_EXPIRED = "voucher_expired"  # past its validity date
+INSUFFICIENT_BALANCE = "insufficient_balance"  # more than is left on the voucher
+DUPLICATE_INVOICE = "duplicate_invoice"  # the invoice backs another redemption
+PRICE_ABOVE_LIST = "price_above_list"  # the unit price exceeds the list price
+REDEMPTION_MODE = "redemption_mode"  # the program does not deduct at the provider
+OFFERING_INVALID = "offering"  # not the provider's active offering of this kind
+PERIOD_INVALID = "period"  # the period of use is not within the voucher's life
+NOT_YOURS = "not_yours"  # the charge belongs to another provider or enterprise

@@ -23,6 +23,13 @@ program, so takes a key-share lock on it) would wait for it while it waits
 for the accounts. FOR NO KEY UPDATE still lets rows that merely refer to the
 program (a new draft, a voucher) be written meanwhile.
 
+A charge on a voucher (redemption): the voucher (FOR NO KEY UPDATE), then
+the charge, then ledger accounts in primary-key order: the voucher's own
+balance and hold accounts and, on confirmation, the provider's payable
+account in the program. Charges on different vouchers share no row; only
+confirmations for one provider meet on its payable row, for the length of
+one UPDATE's transaction.
+
 The register's own locks (claims, providers, memberships) each take one row
 of a table the vouchers app never locks; see enterprises/lock_objects.py.
 """
@@ -31,7 +38,7 @@ from __future__ import annotations
 
 from enterprises.lock_objects import enterprise_lock
 
-from .models import Application, LedgerAccount, Program
+from .models import Application, LedgerAccount, Program, Redemption, Voucher
 
 __all__ = [
     "application_lock",
@@ -39,6 +46,8 @@ __all__ = [
     "enterprise_lock",
     "funding_accounts_lock",
     "program_lock",
+    "redemption_lock",
+    "voucher_lock",
 ]
 
 
@@ -84,3 +93,21 @@ def funding_accounts_lock(program: Program) -> list[LedgerAccount]:
         )
         .order_by("pk")
     )
+
+
+def voucher_lock(pk: int) -> Voucher:
+    """The voucher, FOR NO KEY UPDATE: every charge and every change of a
+    charge or of the voucher's status takes it first, so what is held and
+    left on one voucher changes one transaction at a time while charges on
+    other vouchers go on. Then the charge's row, then the voucher's accounts
+    and the provider's payable account (primary-key order, in transfer)."""
+    return (
+        Voucher.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("enterprise", "program")
+        .get(pk=pk)
+    )
+
+
+def redemption_lock(pk: int) -> Redemption:
+    """A charge, after its voucher (voucher_lock)."""
+    return Redemption.objects.select_for_update(of=("self",)).get(pk=pk)

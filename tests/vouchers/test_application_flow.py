@@ -18,6 +18,7 @@ from tests.factories import (
     membership,
     sme_applicant,
 )
+from tests.factories.ledger import transfer_key
 from vouchers.applications import services as svc
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import budget_remaining, voucher_balance
@@ -204,7 +205,8 @@ def test_a_reduced_amount_must_be_confirmed(world):
             debit=pool,
             credit=account(program, "reserved"),
             amount=pool.balance - Decimal("1000.00"),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
     with pytest.raises(ApplicationError) as exc:
         review.application_approve(application=app, reviewer=city)

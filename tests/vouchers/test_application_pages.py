@@ -29,6 +29,7 @@ from tests.factories import (
     pdf_upload,
     sme_applicant,
 )
+from tests.factories.ledger import transfer_key
 from vouchers.applications import services as svc
 from vouchers.applications.documents import RECEIPT_TEMPLATE, receipt_context
 from vouchers.applications.selectors import required_documents
@@ -613,7 +614,8 @@ def test_a_program_whose_budget_is_used_up_says_so(world, applicant_client):
             debit=pool,
             credit=account(world.program, "reserved"),
             amount=pool.balance,
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as refusal:
         program_accepts_submissions(world.program)

@@ -40,6 +40,7 @@ from tests.factories import (
     make_role_user,
     program_params,
 )
+from tests.factories.ledger import transfer_key
 from vouchers.applications import services as svc
 from vouchers.issuance import services as issuance_services
 from vouchers.ledger import selectors as ledger
@@ -393,7 +394,11 @@ def test_opposite_transfers_between_two_accounts_do_not_deadlock():
     other = ledger_services.account(program, LedgerAccount.Kind.RESERVED)
     with transaction.atomic():
         ledger_services.transfer(
-            debit=pool, credit=other, amount=Decimal("100.00"), kind="test"
+            debit=pool,
+            credit=other,
+            amount=Decimal("100.00"),
+            kind="budget_reduced",
+            key=transfer_key(),
         )
     paused, go, second_pid = threading.Event(), threading.Event(), []
     results: dict[str, str] = {}
@@ -412,7 +417,11 @@ def test_opposite_transfers_between_two_accounts_do_not_deadlock():
                 transaction.atomic(),
             ):
                 ledger_services.transfer(
-                    debit=pool, credit=other, amount=Decimal("10.00"), kind="test"
+                    debit=pool,
+                    credit=other,
+                    amount=Decimal("10.00"),
+                    kind="budget_reduced",
+                    key=transfer_key(),
                 )
             results["first"] = "ok"
         except Exception as exc:
@@ -427,7 +436,11 @@ def test_opposite_transfers_between_two_accounts_do_not_deadlock():
             assert paused.wait(timeout=10)
             with transaction.atomic():
                 ledger_services.transfer(
-                    debit=other, credit=pool, amount=Decimal("5.00"), kind="test"
+                    debit=other,
+                    credit=pool,
+                    amount=Decimal("5.00"),
+                    kind="budget_reduced",
+                    key=transfer_key(),
                 )
             results["second"] = "ok"
         except Exception as exc:

@@ -15,14 +15,22 @@ from django.utils import timezone
 from config.exceptions import ApplicationError
 from tests.factories import (
     ApplicationFactory,
+    ProviderFactory,
     make_program,
     program_params,
 )
+from tests.factories.ledger import transfer_key
 from vouchers.demo.programs import load_demo_programs
 from vouchers.issuance import codes
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import budget_remaining, voucher_balance
-from vouchers.ledger.services import account, program_fund, transfer
+from vouchers.ledger.services import (
+    account,
+    program_fund,
+    provider_account,
+    transfer,
+    voucher_account,
+)
 from vouchers.models import Application, LedgerAccount, LedgerTransfer, Program, Voucher
 from vouchers.programs import services
 
@@ -107,7 +115,11 @@ def test_transfer_refuses_amounts_that_are_not_positive_in_fen(program, amount):
         transaction.atomic(),
     ):
         transfer(
-            debit=pool(program, "city"), credit=reserved, amount=amount, kind="test"
+            debit=pool(program, "city"),
+            credit=reserved,
+            amount=amount,
+            kind="budget_reduced",
+            key=transfer_key(),
         )
     assert LedgerTransfer.objects.count() == before
     assert pool(program, "city").balance == yuan("100.00")
@@ -126,7 +138,8 @@ def test_transfer_refuses_to_run_outside_a_transaction():
             debit=LedgerAccount(pk=1, kind=K.BUDGET),
             credit=LedgerAccount(pk=2, kind=K.RESERVED),
             amount=yuan("1.00"),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
 
 
@@ -136,13 +149,26 @@ def test_transfer_refuses_to_run_outside_a_transaction():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "kind",
-    [K.BUDGET, K.RESERVED, K.HELD, K.PROVIDER_PAYABLE, K.PAID_OUT, K.RELEASED],
+    [
+        K.BUDGET,
+        K.RESERVED,
+        K.VOUCHER,
+        K.HELD,
+        K.PROVIDER_PAYABLE,
+        K.PAID_OUT,
+        K.RELEASED,
+    ],
 )
 def test_the_database_refuses_a_negative_balance_on_every_kind_but_funding(
-    program, kind
+    media, program, kind
 ):
     # given
-    acc = account(program, kind, "city" if kind == K.BUDGET else "")
+    if kind in (K.VOUCHER, K.HELD):
+        acc = voucher_account(issue(program, "40.00"), kind)
+    elif kind in (K.PROVIDER_PAYABLE, K.PAID_OUT):
+        acc = provider_account(program, ProviderFactory().pk, kind)
+    else:
+        acc = account(program, kind, "city" if kind == K.BUDGET else "")
 
     # when / then
     with pytest.raises(IntegrityError, match="not_negative"), transaction.atomic():
@@ -160,7 +186,8 @@ def test_a_transfer_cannot_overdraw_the_budget(program):
             debit=city,
             credit=account(program, K.RESERVED),
             amount=yuan("100.01"),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
     assert pool(program, "city").balance == yuan("100.00")
     assert check_ledger() == []
@@ -170,15 +197,16 @@ def test_a_transfer_cannot_overdraw_the_budget(program):
 def test_a_transfer_cannot_overdraw_a_voucher(media, program):
     # given
     voucher = issue(program, "40.00")
-    acc = LedgerAccount.objects.get(voucher=voucher)
+    acc = voucher_account(voucher)
 
     # when / then
     with pytest.raises(IntegrityError, match="not_negative"), transaction.atomic():
         transfer(
             debit=acc,
-            credit=account(program, K.HELD),
+            credit=voucher_account(voucher, K.HELD),
             amount=yuan("40.01"),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
     assert voucher_balance(voucher) == yuan("40.00")
 
@@ -195,7 +223,8 @@ def test_a_funding_source_goes_below_zero_by_what_it_appropriated(program):
             debit=province,
             credit=pool(program, "province"),
             amount=yuan("5.00"),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
 
     # then
@@ -460,7 +489,8 @@ def test_check_ledger_reports_a_negative_balance(healthy):
             debit=acc,
             credit=account(healthy.program, K.RESERVED),
             amount=yuan("50.01"),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
 
     # when
@@ -484,7 +514,7 @@ def test_check_ledger_reports_a_transfer_that_moves_nothing(healthy, fault):
     else:
         _drop_constraint("vouchers_ledgertransfer", "ledger_transfer_two_accounts")
         row = {"debit": acc, "credit": acc, "amount": yuan("5.00")}
-    LedgerTransfer.objects.create(kind="test", **row)
+    LedgerTransfer.objects.create(kind="budget_reduced", key=transfer_key(), **row)
 
     # when
     problems = _messages()

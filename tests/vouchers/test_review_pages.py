@@ -28,6 +28,7 @@ from tests.factories import (
     membership,
     program_params,
 )
+from tests.factories.ledger import transfer_key
 from vouchers.applications import services as svc
 from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.checks import check_ledger
@@ -136,7 +137,8 @@ def drain_budget(program: Program, leave: str) -> None:
             debit=pool,
             credit=account(program, "reserved"),
             amount=pool.balance - Decimal(leave),
-            kind="test",
+            kind="budget_reduced",
+            key=transfer_key(),
         )
 
 

@@ -6,18 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from config.money import LEDGER_MONEY, ZERO, quantize, sum_of
+from config.money import ZERO, quantize, sum_of
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_visible
 
-from ..ledger.selectors import budget_remaining
+from ..ledger.selectors import budget_remaining, with_balances
 from ..models import Application, Program, Voucher
 from . import codes
 
@@ -104,19 +103,10 @@ def voucher_for_reader_or_404(user: User, code: str) -> Voucher:
 def voucher_list_for_member(*, user: User) -> QuerySet[Voucher]:
     """The vouchers of every enterprise the user is an applicant of, newest
     first, each with its ``balance``."""
-    return (
+    return with_balances(
         Voucher.objects.filter(
             enterprise_id__in=Membership.objects.filter(
                 user=user, role=Role.APPLICANT
             ).values("enterprise_id")
-        )
-        .select_related("program", "enterprise")
-        .annotate(
-            balance=Coalesce(
-                F("account__balance"),
-                Value(ZERO),
-                output_field=DecimalField(**LEDGER_MONEY),
-            )
-        )
-        .order_by("-issued_at", "-id")
-    )
+        ).select_related("program", "enterprise")
+    ).order_by("-issued_at", "-id")

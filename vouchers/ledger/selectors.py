@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from config.money import ZERO, quantize
+from config.money import LEDGER_MONEY, ZERO, quantize
 
 from ..models import LedgerAccount, LedgerTransfer, Program, ProgramVersion, Voucher
 
@@ -48,13 +58,38 @@ def budget_remaining(
     return quantize(pools["total"])
 
 
+def with_balances(vouchers: QuerySet[Voucher]) -> QuerySet[Voucher]:
+    """The vouchers, each with its ``balance`` (left to spend) and ``held``
+    (by pending and disputed charges)."""
+
+    def of_kind(kind: str) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                LedgerAccount.objects.filter(voucher=OuterRef("pk"), kind=kind).values(
+                    "balance"
+                )[:1]
+            ),
+            Value(ZERO),
+            output_field=DecimalField(**LEDGER_MONEY),
+        )
+
+    return vouchers.annotate(balance=of_kind(K.VOUCHER), held=of_kind(K.HELD))
+
+
 def voucher_balance(voucher: Voucher) -> Decimal:
-    acc = LedgerAccount.objects.filter(voucher=voucher).first()
+    """What is left to spend on the voucher (pending charges are held apart)."""
+    acc = voucher_account(voucher)
     return acc.balance if acc else ZERO
 
 
-def voucher_account(voucher: Voucher) -> LedgerAccount | None:
-    return LedgerAccount.objects.filter(voucher=voucher).first()
+def voucher_held(voucher: Voucher) -> Decimal:
+    """What pending and disputed charges hold on the voucher."""
+    acc = voucher_account(voucher, K.HELD)
+    return acc.balance if acc else ZERO
+
+
+def voucher_account(voucher: Voucher, kind: str = K.VOUCHER) -> LedgerAccount | None:
+    return LedgerAccount.objects.filter(voucher=voucher, kind=kind).first()
 
 
 def account_transfers(account: LedgerAccount) -> QuerySet[LedgerTransfer]:

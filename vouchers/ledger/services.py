@@ -3,6 +3,7 @@ voucher's funding. Each runs inside the transaction of what caused it."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -18,12 +19,38 @@ from ..lock_objects import funding_accounts_lock
 from ..models import LedgerAccount, LedgerTransfer, Program, Voucher
 
 K = LedgerAccount.Kind
+T = LedgerTransfer.Kind
 
 
 def account(program: Program, kind: str, funding_source: str = "") -> LedgerAccount:
     """The program's account of this kind (and funding source), made if missing."""
     acc, _created = LedgerAccount.objects.get_or_create(
-        program=program, kind=kind, funding_source=funding_source, voucher=None
+        program=program,
+        kind=kind,
+        funding_source=funding_source,
+        voucher=None,
+        provider=None,
+    )
+    return acc
+
+
+def voucher_account(voucher: Voucher, kind: str = K.VOUCHER) -> LedgerAccount:
+    """The voucher's own account of this kind (its balance, or what is held
+    on it), made if missing; the caller holds the voucher's lock."""
+    acc, _created = LedgerAccount.objects.get_or_create(
+        voucher=voucher, kind=kind, defaults={"program_id": voucher.program_id}
+    )
+    return acc
+
+
+def provider_account(
+    program: Program | int, provider_id: int, kind: str
+) -> LedgerAccount:
+    """The provider's account of this kind in the program (what it is owed,
+    what it was paid), made if missing."""
+    program_id = program if isinstance(program, int) else program.pk
+    acc, _created = LedgerAccount.objects.get_or_create(
+        program_id=program_id, provider_id=provider_id, kind=kind
     )
     return acc
 
@@ -34,15 +61,21 @@ def transfer(
     credit: LedgerAccount,
     amount: Decimal,
     kind: str,
+    key: str,
     reference: models.Model | None = None,
     actor: User | None = None,
 ) -> LedgerTransfer:
     """Move ``amount`` from ``debit`` to ``credit``. Call it inside the
     transaction of what caused it, with the debited account locked when its
     balance matters (lock_objects); a balance below zero is refused by the
-    database."""
+    database. ``key`` names the operation (unique: a replay is refused by
+    the database, so it cannot move the money twice)."""
     if not is_fen_amount(amount):
         raise ValueError(f"a transfer moves a positive amount in fen, not {amount!r}")
+    if kind not in T.values:
+        raise ValueError(f"unknown transfer kind {kind!r}")
+    if not key:
+        raise ValueError("every transfer names its operation (key)")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger transfers run inside the transaction of their cause")
     row = LedgerTransfer.objects.create(
@@ -50,6 +83,7 @@ def transfer(
         credit=credit,
         amount=amount,
         kind=kind,
+        key=key,
         reference_type=reference._meta.label_lower if reference is not None else "",
         reference_id=str(reference.pk) if reference is not None else "",
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -86,7 +120,11 @@ def program_fund(
                 debit=funding,
                 credit=pool,
                 amount=target - appropriated,
-                kind="budget_appropriated",
+                kind=T.BUDGET_APPROPRIATED,
+                # program_fund brings the budget to a target under the
+                # program's lock, so a repeat moves nothing; each move is
+                # its own operation.
+                key=f"{T.BUDGET_APPROPRIATED}:{program.pk}:{source}:{uuid.uuid4().hex}",
                 reference=program,
                 actor=actor,
             )
@@ -102,7 +140,8 @@ def program_fund(
                 debit=pool,
                 credit=funding,
                 amount=cut,
-                kind="budget_reduced",
+                kind=T.BUDGET_REDUCED,
+                key=f"{T.BUDGET_REDUCED}:{program.pk}:{source}:{uuid.uuid4().hex}",
                 reference=program,
                 actor=actor,
             )
@@ -116,10 +155,12 @@ def voucher_fund(
     actor: User | None = None,
 ) -> LedgerAccount:
     """Move ``amount`` from the (locked) budget pools into the voucher's new
-    account, drawing the pools in the order given (selectors.funding_order)."""
+    account, drawing the pools in the order given (selectors.funding_order).
+    The voucher's hold account is opened beside it."""
     acc = LedgerAccount.objects.create(
         program=voucher.program, kind=K.VOUCHER, voucher=voucher
     )
+    LedgerAccount.objects.create(program=voucher.program, kind=K.HELD, voucher=voucher)
     left = amount
     for pool in pools:
         if left <= 0:
@@ -130,7 +171,8 @@ def voucher_fund(
                 debit=pool,
                 credit=acc,
                 amount=take,
-                kind="voucher_issued",
+                kind=T.VOUCHER_ISSUED,
+                key=f"{T.VOUCHER_ISSUED}:{voucher.pk}:{pool.pk}",
                 reference=voucher,
                 actor=actor,
             )

@@ -6,6 +6,7 @@
                 ApplicationRevision, RejectionReason, Review, Notification
 - vouchers:     Voucher
 - ledger:       LedgerAccount, LedgerTransfer
+- redemption:   Redemption (a provider's charge against a voucher)
 
 Import them from here (``from vouchers.models import Application``).
 """
@@ -25,6 +26,7 @@ from .applications import (
 from .decisions import EligibilityDecision
 from .ledger import LedgerAccount, LedgerTransfer
 from .programs import PROGRAM_STATES, Program, ProgramVersion
+from .redemption import REDEMPTION_STATES, Redemption
 from .vouchers import VOUCHER_STATES, Voucher
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "EDITABLE_STATUSES",
     "LIVE_STATUSES",
     "PROGRAM_STATES",
+    "REDEMPTION_STATES",
     "VOUCHER_STATES",
     "Application",
     "ApplicationDocument",
@@ -43,6 +46,7 @@ __all__ = [
     "Notification",
     "Program",
     "ProgramVersion",
+    "Redemption",
     "RejectionReason",
     "Review",
     "Voucher",

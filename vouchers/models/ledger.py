@@ -10,12 +10,23 @@ from config.money import LEDGER_MONEY
 from .programs import Program
 from .vouchers import Voucher
 
+# Accounts that belong to one voucher, and to one provider (within a program).
+VOUCHER_KINDS = ("voucher", "held")
+PROVIDER_KINDS = ("provider_payable", "paid_out")
+
 
 class LedgerAccount(models.Model):
     """An account of the double-entry ledger. ``balance`` is a cache of the
     transfers (checked by ``vouchers.ledger.checks.check_ledger``); the database refuses a
     negative balance on every kind but the funding source, whose balance is
-    minus what it has appropriated."""
+    minus what it has appropriated.
+
+    Three owners: the program (funding, budget), one voucher (its remaining
+    balance and what is held on it by pending charges), or one provider in
+    the program (what the department owes it, and what it has paid). A
+    charge therefore touches only its own voucher's rows; see
+    ``vouchers/lock_objects.py``.
+    """
 
     class Kind(models.TextChoices):
         FUNDING = "funding", _("Funding source")
@@ -32,8 +43,19 @@ class LedgerAccount(models.Model):
         Program, on_delete=models.PROTECT, related_name="accounts"
     )
     funding_source = models.CharField(max_length=10, blank=True)
-    voucher = models.OneToOneField(
-        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+    voucher = models.ForeignKey(
+        Voucher,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    provider = models.ForeignKey(
+        "enterprises.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     balance = models.DecimalField(default=0, **LEDGER_MONEY)
 
@@ -46,19 +68,71 @@ class LedgerAccount(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "program", "funding_source"],
-                condition=Q(voucher__isnull=True),
+                condition=Q(voucher__isnull=True, provider__isnull=True),
                 name="ledger_one_program_account_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["voucher", "kind"],
+                condition=Q(voucher__isnull=False),
+                name="ledger_one_voucher_account_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "provider", "kind"],
+                condition=Q(provider__isnull=False),
+                name="ledger_one_provider_account_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=VOUCHER_KINDS,
+                        voucher__isnull=False,
+                        provider__isnull=True,
+                    )
+                    | Q(
+                        kind__in=PROVIDER_KINDS,
+                        voucher__isnull=True,
+                        provider__isnull=False,
+                    )
+                    | (
+                        ~Q(kind__in=VOUCHER_KINDS + PROVIDER_KINDS)
+                        & Q(voucher__isnull=True, provider__isnull=True)
+                    )
+                ),
+                name="ledger_account_owner",
             ),
         ]
 
     def __str__(self):
-        return f"{self.program_id}:{self.kind}:{self.funding_source or self.voucher_id or ''}"
+        owner = self.funding_source or self.voucher_id or self.provider_id or ""
+        return f"{self.program_id}:{self.kind}:{owner}"
+
+
+class TransferKind(models.TextChoices):
+    """Why money moved: the fixed list every transfer names one of."""
+
+    BUDGET_APPROPRIATED = "budget_appropriated", _("Budget appropriated")
+    BUDGET_REDUCED = "budget_reduced", _("Budget reduced")
+    VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
+    CHARGE_HELD = "charge_held", _("Charge held on the voucher")
+    CHARGE_VOIDED = "charge_voided", _("Charge voided, hold returned")
+    CHARGE_CONFIRMED = (
+        "charge_confirmed",
+        _("Charge confirmed, payable to the provider"),
+    )
 
 
 class LedgerTransfer(models.Model):
     """A movement of a positive amount from one account to another. Never
     updated or deleted (the database refuses it); corrections are new
-    transfers."""
+    transfers.
+
+    ``key`` is unique: the operation that moves money names it (e.g.
+    ``charge_held:42``), so the same operation replayed cannot move money a
+    second time; the database refuses the duplicate. Transfers written
+    before keys existed carry ``legacy:<id>``.
+    """
+
+    Kind = TransferKind
 
     debit = models.ForeignKey(
         LedgerAccount, on_delete=models.PROTECT, related_name="debits"
@@ -67,7 +141,8 @@ class LedgerTransfer(models.Model):
         LedgerAccount, on_delete=models.PROTECT, related_name="credits"
     )
     amount = models.DecimalField(**LEDGER_MONEY)
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=TransferKind.choices)
+    key = models.CharField(max_length=100, unique=True)
     reference_type = models.CharField(max_length=64, blank=True)
     reference_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

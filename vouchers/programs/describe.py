@@ -17,6 +17,7 @@ from .labels import (
     DISBURSEMENT_LABELS,
     FACILITY_LABELS,
     FUNDING_LABELS,
+    PRICE_ABOVE_LIST_LABELS,
     RELATED_PARTY_OUTCOME_LABELS,
     SIZE_LABELS,
     STAGE_LABELS,
@@ -162,6 +163,25 @@ def describe_params(params: dict) -> list[dict]:
                             p.disbursement_mode, p.disbursement_mode
                         )
                     ),
+                ),
+                *(
+                    [
+                        (
+                            "confirmation_window",
+                            _("A charge confirms itself after"),
+                            ngettext(
+                                "%(n)d day", "%(n)d days", p.confirmation_window_days
+                            )
+                            % {"n": p.confirmation_window_days},
+                        ),
+                        (
+                            "price_above_list",
+                            _("A unit price above the list price is"),
+                            str(PRICE_ABOVE_LIST_LABELS[p.price_above_list]),
+                        ),
+                    ]
+                    if p.disbursement_mode == "deduct_at_provider"
+                    else []
                 ),
             ],
         },

@@ -28,6 +28,7 @@ from ..models import Program
 from .labels import (
     CATEGORY_LABELS,
     DISBURSEMENT_LABELS,
+    PRICE_ABOVE_LIST_LABELS,
     RELATED_PARTY_OUTCOME_LABELS,
     SIZE_LABELS,
     STAGE_LABELS,
@@ -35,6 +36,7 @@ from .labels import (
 from .params import (
     DISBURSEMENT_MODES,
     FUNDING_SOURCES,
+    PRICE_ABOVE_LIST,
     SIZE_CLASSES,
     STAGE_LEVELS,
     ProgramParams,
@@ -56,6 +58,8 @@ PLAIN_FIELDS = (
     "min_contract_amount",
     "voucher_validity_months",
     "disbursement_mode",
+    "confirmation_window_days",
+    "price_above_list",
     "review_stages",
     "excluded_categories",
 )
@@ -203,6 +207,23 @@ class ProgramForm(forms.Form):
             ("", _("Choose…")),
             *_choices(DISBURSEMENT_LABELS, DISBURSEMENT_MODES),
         ],
+    )
+    confirmation_window_days = forms.IntegerField(
+        label=_("Days before a charge confirms itself"),
+        min_value=1,
+        max_value=60,
+        initial=7,
+        required=False,
+        help_text=_(
+            "When the provider deducts: a charge the enterprise neither confirms "
+            "nor disputes is confirmed after this many days."
+        ),
+    )
+    price_above_list = forms.ChoiceField(
+        label=_("A unit price above the list price is"),
+        choices=_choices(PRICE_ABOVE_LIST_LABELS, PRICE_ABOVE_LIST),
+        initial="refuse",
+        required=False,
     )
     # Review
     review_stages = forms.MultipleChoiceField(
@@ -372,6 +393,8 @@ class ProgramForm(forms.Form):
             "min_contract_amount": _text(d.get("min_contract_amount")),
             "voucher_validity_months": d.get("voucher_validity_months"),
             "disbursement_mode": d.get("disbursement_mode") or None,
+            "confirmation_window_days": d.get("confirmation_window_days"),
+            "price_above_list": d.get("price_above_list") or None,
             # The order is fixed: upward.
             "review_stages": [s for s in STAGE_LEVELS if s in chosen_stages],
             "excluded_categories": list(d.get("excluded_categories") or []),

@@ -31,6 +31,10 @@ DISBURSEMENT_LABELS = {
     "deduct_at_provider": _("Deducted at the provider (the enterprise pays less)"),
     "reimburse_after_payment": _("Reimbursed after the enterprise has paid"),
 }
+PRICE_ABOVE_LIST_LABELS = {
+    "refuse": _("refused"),
+    "flag": _("accepted and flagged for review"),
+}
 # The line-item categories a program can leave out of the eligible amount.
 CATEGORY_LABELS = {
     "storage": pgettext_lazy("line item category", "Storage"),

@@ -25,6 +25,8 @@ FACILITIES = ("domestic", "other")
 FUNDING_SOURCES = ("province", "city", "district")
 STAGE_LEVELS = ("county", "city", "province")
 DISBURSEMENT_MODES = ("deduct_at_provider", "reimburse_after_payment")
+# A charge above the offering's list price: refused, or accepted and flagged.
+PRICE_ABOVE_LIST = ("refuse", "flag")
 # A nested value not passed (as opposed to one given as None).
 _UNSET = object()
 
@@ -66,6 +68,10 @@ class ProgramParams:
     review_stages: tuple[str, ...]
     excluded_categories: tuple[str, ...] = ()
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Redemption at the provider: days before an undisputed charge confirms
+    # itself, and what a unit price above the list price gets.
+    confirmation_window_days: int = 7
+    price_above_list: str = "refuse"
 
     @property
     def total_budget(self) -> Decimal:
@@ -93,6 +99,8 @@ class ProgramParams:
             "review_stages": list(self.review_stages),
             "excluded_categories": list(self.excluded_categories),
             "rules": self.rules,
+            "confirmation_window_days": self.confirmation_window_days,
+            "price_above_list": self.price_above_list,
         }
 
     @classmethod
@@ -126,6 +134,12 @@ class ProgramParams:
             "review_stages": p.stages("review_stages"),
             "excluded_categories": p.strings("excluded_categories", required=False),
             "rules": p.rules("rules"),
+            "confirmation_window_days": p.integer(
+                "confirmation_window_days", minimum=1, maximum=60, default=7
+            ),
+            "price_above_list": p.choice(
+                "price_above_list", PRICE_ABOVE_LIST, default="refuse"
+            ),
         }
         if opens_on and closes_on and opens_on > closes_on:
             p.error("closes_on", _("The application window must close after it opens."))
@@ -217,10 +231,10 @@ class _Parser:
             self.error(path, _("A rate is between 0 and 1 (e.g. 0.30 for 30%)."))
         return value
 
-    def integer(self, key, minimum, maximum):
-        raw = self._get(key)
+    def integer(self, key, minimum, maximum, default=None):
+        raw = self._get(key, required=default is None)
         if raw is None:
-            return None
+            return default
         if isinstance(raw, bool) or not isinstance(raw, int):
             self.error(key, _("Enter a whole number."))
             return None
@@ -232,9 +246,11 @@ class _Parser:
             )
         return raw
 
-    def choice(self, key, allowed):
-        raw = self._get(key)
-        if raw is not None and raw not in allowed:
+    def choice(self, key, allowed, default=None):
+        raw = self._get(key, required=default is None)
+        if raw is None:
+            return default
+        if raw not in allowed:
             self.error(
                 key, _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}
             )

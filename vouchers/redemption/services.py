@@ -1,0 +1,547 @@
+"""Charges against a voucher at a provider (the program deducts at the
+provider), one function per transition:
+
+    charge ──hold (provider)──▶ pending ──confirm (enterprise, or the window passes)──▶ confirmed
+                                pending ──void (provider)──▶ voided
+                                pending ──dispute (enterprise)──▶ disputed
+                                disputed ──uphold / void (reviewer of the region)──▶ confirmed / voided
+
+Money: a charge moves its amount from the voucher's balance to the
+voucher's hold account; confirming moves it on to the provider's payable
+account in the program; voiding moves it back. Every function locks the
+voucher first (lock_objects.voucher_lock), so what is held and left on one
+voucher changes one transaction at a time; each writes its audit event
+and its transfers with keys named after the charge, so none can be
+replayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Role
+from audits import actions
+from audits.services import audit_event_record
+from config.db import violates
+from config.exceptions import ApplicationError
+from config.money import quantize, yuan
+from enterprises.models import Membership, Offering, Provider
+from enterprises.uscc import normalize_uscc
+
+from .. import error_codes
+from ..issuance import codes
+from ..ledger.services import provider_account, transfer, voucher_account
+from ..lock_objects import redemption_lock, voucher_lock
+from ..models import (
+    REDEMPTION_STATES,
+    LedgerAccount,
+    LedgerTransfer,
+    Program,
+    Redemption,
+    Voucher,
+)
+from ..programs.selectors import program_version_at
+from .scope import may_decide_dispute
+
+K = LedgerAccount.Kind
+T = LedgerTransfer.Kind
+S = Redemption.Status
+REASON_MAX = 1000
+INVOICE_MAX = 40
+# The unique index that keeps an invoice behind one redemption.
+ONE_INVOICE = "redemption_one_invoice"
+INVOICE_COLUMNS = ("invoice_issuer", "invoice_number")
+# Program kinds whose providers must offer that kind (others: either).
+KIND_OF_PROGRAM: dict[str, str] = {
+    Program.Kind.COMPUTE: Offering.Kind.COMPUTE,
+    Program.Kind.MODEL: Offering.Kind.MODEL,
+}
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What a provider charges: parsed and typed (forms and the API build it)."""
+
+    voucher_code: str
+    credit_code: str
+    offering_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    period_start: date
+    period_end: date
+    invoice_number: str
+
+
+def _refuse(message: str, code: str, field: str | None = None) -> ApplicationError:
+    return ApplicationError(message, field=field, code=code)
+
+
+def voucher_for_charge(*, code: str, credit_code: str) -> Voucher | None:
+    """The voucher with this code held by the enterprise with this credit
+    code, or None: either wrong gives the same answer, so codes cannot be
+    tried one by one against enterprises."""
+    if not codes.is_valid(code or ""):
+        return None
+    return (
+        Voucher.objects.select_related("enterprise", "program")
+        .filter(
+            code=codes.format_code(code),
+            enterprise__uscc=normalize_uscc(credit_code or ""),
+        )
+        .first()
+    )
+
+
+def _voucher_not_found() -> ApplicationError:
+    return _refuse(
+        _("No voucher with this code is held by the enterprise with this credit code."),
+        error_codes.VOUCHER_NOT_FOUND,
+        "voucher_code",
+    )
+
+
+def _chargeable_or_refuse(voucher: Voucher, today: date) -> None:
+    if voucher.status != Voucher.Status.ACTIVE:
+        raise _refuse(
+            _("This voucher is %(status)s and can no longer be charged.")
+            % {"status": voucher.get_status_display()},
+            error_codes.VOUCHER_NOT_ACTIVE,
+            "voucher_code",
+        )
+    if voucher.expires_on < today:
+        raise _refuse(
+            _("This voucher expired on %(date)s.") % {"date": voucher.expires_on},
+            error_codes.VOUCHER_EXPIRED,
+            "voucher_code",
+        )
+
+
+def _provider_or_refuse(provider: Provider, program: Program) -> None:
+    kind = KIND_OF_PROGRAM.get(program.kind)
+    if kind == Offering.Kind.COMPUTE:
+        offers = provider.offers_compute
+    elif kind == Offering.Kind.MODEL:
+        offers = provider.offers_model
+    else:
+        offers = provider.offers_compute or provider.offers_model
+    if provider.status != Provider.Status.APPROVED or not offers:
+        raise _refuse(
+            _(
+                "Your organisation is not an approved provider for this voucher's program."
+            ),
+            error_codes.PROVIDER_NOT_APPROVED,
+        )
+
+
+def _offering_or_refuse(
+    provider: Provider, program: Program, offering_id: int
+) -> Offering:
+    offering = Offering.objects.filter(
+        pk=offering_id, provider=provider, is_active=True
+    ).first()
+    kind = KIND_OF_PROGRAM.get(program.kind)
+    if offering is None or (kind is not None and offering.kind != kind):
+        raise _refuse(
+            _("Choose one of your offerings of the voucher's kind."),
+            error_codes.OFFERING_INVALID,
+            "offering",
+        )
+    return offering
+
+
+def _period_or_refuse(charge: Charge, voucher: Voucher, today: date) -> None:
+    issued = timezone.localdate(voucher.issued_at)
+    if charge.period_end < charge.period_start:
+        message = _("The period of use must end on or after its first day.")
+    elif charge.period_start > today:
+        message = _("The period of use cannot start in the future.")
+    elif charge.period_start < issued or charge.period_end > voucher.expires_on:
+        message = _(
+            "The period of use must lie within the voucher's validity "
+            "(%(issued)s – %(expires)s)."
+        ) % {"issued": issued, "expires": voucher.expires_on}
+    else:
+        return
+    raise _refuse(message, error_codes.PERIOD_INVALID, "period_end")
+
+
+def _invoice_or_refuse(issuer: str, number: str) -> str:
+    number = (number or "").strip()
+    if not number or len(number) > INVOICE_MAX:
+        raise _refuse(
+            _("Enter the invoice number (at most %(n)d characters).")
+            % {"n": INVOICE_MAX},
+            error_codes.INVALID,
+            "invoice_number",
+        )
+    if (
+        Redemption.objects.filter(invoice_issuer=issuer, invoice_number=number)
+        .exclude(status=S.VOIDED)
+        .exists()
+    ):
+        raise _duplicate_invoice()
+    return number
+
+
+def _duplicate_invoice() -> ApplicationError:
+    return _refuse(
+        _("This invoice already backs another redemption."),
+        error_codes.DUPLICATE_INVOICE,
+        "invoice_number",
+    )
+
+
+@transaction.atomic
+def redemption_charge(
+    *,
+    provider: Provider,
+    charge: Charge,
+    actor: User | None,
+    actor_label: str | None = None,
+    now: datetime | None = None,
+) -> Redemption:
+    """Hold ``charge`` on the voucher: refused, with nothing written, unless
+    the voucher is the enterprise's, active and unexpired, the program
+    deducts at the provider, the provider is approved for its kind, the
+    offering is the provider's, the price is allowed, the invoice is new and
+    the balance covers the amount."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    found = voucher_for_charge(code=charge.voucher_code, credit_code=charge.credit_code)
+    if found is None:
+        raise _voucher_not_found()
+    voucher = voucher_lock(found.pk)
+    _chargeable_or_refuse(voucher, today)
+    program = voucher.program
+    params = program_version_at(program, now).parsed()
+    if params.disbursement_mode != "deduct_at_provider":
+        raise _refuse(
+            _(
+                "This voucher's program reimburses the enterprise; it cannot be charged at a provider."
+            ),
+            error_codes.REDEMPTION_MODE,
+        )
+    _provider_or_refuse(provider, program)
+    offering = _offering_or_refuse(provider, program, charge.offering_id)
+    if charge.quantity <= 0 or charge.unit_price <= 0:
+        raise _refuse(
+            _("Quantity and unit price must be more than zero."),
+            error_codes.INVALID,
+            "quantity" if charge.quantity <= 0 else "unit_price",
+        )
+    amount = quantize(charge.quantity * charge.unit_price)
+    if amount <= 0:
+        raise _refuse(
+            _("The amount comes to less than one fen."), error_codes.INVALID, "quantity"
+        )
+    above_list = charge.unit_price > offering.list_price
+    if above_list and params.price_above_list == "refuse":
+        raise _refuse(
+            _("The unit price %(price)s is above the offering's list price %(list)s.")
+            % {"price": charge.unit_price, "list": offering.list_price},
+            error_codes.PRICE_ABOVE_LIST,
+            "unit_price",
+        )
+    _period_or_refuse(charge, voucher, today)
+    invoice = _invoice_or_refuse(provider.uscc, charge.invoice_number)
+    remaining = voucher_account(voucher)
+    held = voucher_account(voucher, K.HELD)
+    if amount > remaining.balance:
+        raise _refuse(
+            _(
+                "The charge of %(amount)s yuan is more than the %(left)s yuan left on the voucher."
+            )
+            % {"amount": yuan(amount), "left": yuan(remaining.balance)},
+            error_codes.INSUFFICIENT_BALANCE,
+            "quantity",
+        )
+    try:
+        with transaction.atomic():
+            redemption = Redemption.objects.create(
+                voucher=voucher,
+                program=program,
+                enterprise=voucher.enterprise,
+                provider=provider,
+                offering=offering,
+                quantity=charge.quantity,
+                unit=offering.get_unit_display()
+                if offering.unit != Offering.Unit.OTHER
+                else offering.unit_other,
+                unit_price=charge.unit_price,
+                list_price=offering.list_price,
+                amount=amount,
+                above_list_price=above_list,
+                period_start=charge.period_start,
+                period_end=charge.period_end,
+                invoice_issuer=provider.uscc,
+                invoice_number=invoice,
+                confirm_by=now + timedelta(days=params.confirmation_window_days),
+                created_by=actor,
+            )
+    except IntegrityError as exc:
+        if violates(exc, ONE_INVOICE, columns=INVOICE_COLUMNS):
+            raise _duplicate_invoice() from exc
+        raise
+    transfer(
+        debit=remaining,
+        credit=held,
+        amount=amount,
+        kind=T.CHARGE_HELD,
+        key=f"{T.CHARGE_HELD}:{redemption.pk}",
+        reference=redemption,
+        actor=actor,
+    )
+    audit_event_record(
+        action=actions.CHARGE_HELD,
+        actor=actor,
+        actor_label=actor_label,
+        target=redemption,
+        after=_snapshot(redemption),
+    )
+    return redemption
+
+
+def _snapshot(redemption: Redemption) -> dict:
+    return {
+        "voucher": redemption.voucher.code,
+        "provider": redemption.provider.uscc,
+        "amount": str(redemption.amount),
+        "quantity": str(redemption.quantity),
+        "unit_price": str(redemption.unit_price),
+        "invoice": redemption.invoice_number,
+        "status": redemption.status,
+        "above_list_price": redemption.above_list_price,
+    }
+
+
+def _locked(redemption: Redemption) -> Redemption:
+    """The charge, locked after its voucher (lock_objects' order)."""
+    voucher_lock(redemption.voucher_id)
+    return redemption_lock(redemption.pk)
+
+
+def _confirm(redemption: Redemption, actor: User | None) -> None:
+    """Move the held amount to the provider's payable account."""
+    transfer(
+        debit=voucher_account(redemption.voucher, K.HELD),
+        credit=provider_account(
+            redemption.program_id, redemption.provider_id, K.PROVIDER_PAYABLE
+        ),
+        amount=redemption.amount,
+        kind=T.CHARGE_CONFIRMED,
+        key=f"{T.CHARGE_CONFIRMED}:{redemption.pk}",
+        reference=redemption,
+        actor=actor,
+    )
+
+
+def _void(redemption: Redemption, actor: User | None) -> None:
+    """Move the held amount back onto the voucher."""
+    transfer(
+        debit=voucher_account(redemption.voucher, K.HELD),
+        credit=voucher_account(redemption.voucher),
+        amount=redemption.amount,
+        kind=T.CHARGE_VOIDED,
+        key=f"{T.CHARGE_VOIDED}:{redemption.pk}",
+        reference=redemption,
+        actor=actor,
+    )
+
+
+def _reason_or_refuse(reason: str, *, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _refuse(_("Give a reason."), error_codes.INVALID, field)
+    if len(reason) > REASON_MAX:
+        raise _refuse(
+            _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX},
+            error_codes.INVALID,
+            field,
+        )
+    return reason
+
+
+def _enterprise_member_or_refuse(user: User, redemption: Redemption) -> None:
+    if not Membership.objects.filter(
+        user=user, enterprise_id=redemption.enterprise_id, role=Role.APPLICANT
+    ).exists():
+        raise _refuse(
+            _("This charge is on another enterprise's voucher."), error_codes.NOT_YOURS
+        )
+
+
+def _decide(
+    redemption: Redemption,
+    to: str,
+    *,
+    actor: User | None,
+    action: str,
+    now: datetime,
+    actor_label: str | None = None,
+    **fields: str,
+) -> Redemption:
+    before = redemption.status
+    REDEMPTION_STATES.move(redemption, to)
+    if to == S.CONFIRMED:
+        _confirm(redemption, actor)
+    elif to == S.VOIDED:
+        _void(redemption, actor)
+    for name, value in fields.items():
+        setattr(redemption, name, value)
+    redemption.decided_at = now
+    redemption.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    redemption.save(update_fields=["status", "decided_at", "decided_by", *fields])
+    audit_event_record(
+        action=action,
+        actor=actor,
+        actor_label=actor_label,
+        target=redemption,
+        before={"status": before},
+        after={"status": to, **fields},
+    )
+    return redemption
+
+
+@transaction.atomic
+def redemption_confirm(*, redemption: Redemption, user: User) -> Redemption:
+    """The enterprise confirms a pending charge."""
+    redemption = _locked(redemption)
+    _enterprise_member_or_refuse(user, redemption)
+    return _decide(
+        redemption,
+        S.CONFIRMED,
+        actor=user,
+        action=actions.CHARGE_CONFIRMED,
+        now=timezone.now(),
+    )
+
+
+@transaction.atomic
+def redemption_dispute(
+    *, redemption: Redemption, user: User, reason: str
+) -> Redemption:
+    """The enterprise disputes a pending charge; it stays held until a
+    reviewer of its region decides."""
+    redemption = _locked(redemption)
+    _enterprise_member_or_refuse(user, redemption)
+    reason = _reason_or_refuse(reason)
+    return _decide(
+        redemption,
+        S.DISPUTED,
+        actor=user,
+        action=actions.CHARGE_DISPUTED,
+        now=timezone.now(),
+        dispute_reason=reason,
+    )
+
+
+@transaction.atomic
+def redemption_void(
+    *,
+    redemption: Redemption,
+    provider: Provider,
+    actor: User | None,
+    reason: str,
+    actor_label: str | None = None,
+) -> Redemption:
+    """The provider voids its own pending charge: the amount goes back on
+    the voucher and the invoice may back another charge."""
+    redemption = _locked(redemption)
+    if redemption.provider_id != provider.pk:
+        raise _refuse(
+            _("This charge belongs to another provider."), error_codes.NOT_YOURS
+        )
+    if redemption.status != S.PENDING:
+        raise _refuse(
+            _(
+                "Only a pending charge can be voided by the provider; this one is %(status)s."
+            )
+            % {"status": redemption.get_status_display()},
+            error_codes.TRANSITION,
+        )
+    reason = _reason_or_refuse(reason)
+    return _decide(
+        redemption,
+        S.VOIDED,
+        actor=actor,
+        actor_label=actor_label,
+        action=actions.CHARGE_VOIDED,
+        now=timezone.now(),
+        decision_reason=reason,
+    )
+
+
+@transaction.atomic
+def redemption_dispute_decide(
+    *, redemption: Redemption, reviewer: User, uphold: bool, reason: str
+) -> Redemption:
+    """A reviewer of the enterprise's region decides a dispute: upheld, the
+    charge is confirmed; otherwise it is voided. A reason either way."""
+    redemption = _locked(redemption)
+    if not may_decide_dispute(reviewer, redemption):
+        raise _refuse(
+            _("This dispute is not in your region."), error_codes.OUT_OF_SCOPE
+        )
+    if redemption.status != S.DISPUTED:
+        raise _refuse(
+            _("This charge is %(status)s, not disputed.")
+            % {"status": redemption.get_status_display()},
+            error_codes.TRANSITION,
+        )
+    reason = _reason_or_refuse(reason)
+    return _decide(
+        redemption,
+        S.CONFIRMED if uphold else S.VOIDED,
+        actor=reviewer,
+        action=actions.CHARGE_DISPUTE_UPHELD
+        if uphold
+        else actions.CHARGE_DISPUTE_VOIDED,
+        now=timezone.now(),
+        decision_reason=reason,
+    )
+
+
+def redemptions_confirm_due(*, now: datetime | None = None) -> int:
+    """Confirm every pending charge whose confirmation window has passed,
+    each in its own transaction (a charge confirmed or disputed meanwhile
+    is left as it is). Safe to run twice, or in two workers at once."""
+    now = now or timezone.now()
+    due = list(
+        Redemption.objects.filter(status=S.PENDING, confirm_by__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    confirmed = 0
+    for pk in due:
+        with transaction.atomic():
+            redemption = _locked(Redemption.objects.only("voucher_id").get(pk=pk))
+            if redemption.status != S.PENDING or redemption.confirm_by > now:
+                continue
+            _decide(
+                redemption,
+                S.CONFIRMED,
+                actor=None,
+                action=actions.CHARGE_CONFIRMED_BY_WINDOW,
+                now=now,
+            )
+            confirmed += 1
+    return confirmed
+
+
+__all__ = [
+    "Charge",
+    "redemption_charge",
+    "redemption_confirm",
+    "redemption_dispute",
+    "redemption_dispute_decide",
+    "redemption_void",
+    "redemptions_confirm_due",
+    "voucher_for_charge",
+]
