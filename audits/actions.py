@@ -59,6 +59,8 @@ CHARGE_DISPUTED = "charge.disputed"
 CHARGE_VOIDED = "charge.voided"
 CHARGE_DISPUTE_UPHELD = "charge.dispute_upheld"
 CHARGE_DISPUTE_VOIDED = "charge.dispute_voided"
+API_KEY_CREATED = "api_key.created"
+API_KEY_REVOKED = "api_key.revoked"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -120,6 +122,8 @@ LABELS = {
     CHARGE_VOIDED: _("Charge voided by the provider"),
     CHARGE_DISPUTE_UPHELD: _("Disputed charge upheld"),
     CHARGE_DISPUTE_VOIDED: _("Disputed charge voided"),
+    API_KEY_CREATED: _("API key created"),
+    API_KEY_REVOKED: _("API key revoked"),
 }
 
 

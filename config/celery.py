@@ -31,4 +31,14 @@ app.conf.beat_schedule = {
         "task": "vouchers.tasks.reviewer_digest",
         "schedule": crontab(hour=8, minute=0),
     },
+    # https://crontab.guru/#*/10_*_*_*_* : charges whose confirmation window passed
+    "redemptions-confirm-due": {
+        "task": "vouchers.tasks.redemptions_confirm_due",
+        "schedule": crontab(minute="*/10"),
+    },
+    # https://crontab.guru/#30_4_*_*_* : idempotency keys past their 31 days
+    "idempotency-keys-purge": {
+        "task": "vouchers.tasks.idempotency_keys_purge",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }

@@ -81,7 +81,14 @@ from tests.factories import (
     make_sme,
     membership,
 )
-from vouchers.models import Application, ApplicationDocument, Program, Voucher
+from vouchers.models import (
+    Application,
+    ApplicationDocument,
+    Program,
+    ProviderApiKey,
+    Voucher,
+)
+from vouchers.provider_api.services import api_key_create
 
 pytestmark = pytest.mark.django_db
 
@@ -310,6 +317,7 @@ class World:
     # (Xihu), contract with ``other_provider`` (approved).
     application: Application  # in review at the county stage (other_provider)
     draft_application: Application  # the applicant's complete draft
+    api_key: ProviderApiKey  # of ``provider``, active
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -435,6 +443,9 @@ def _build_world() -> World:
             provider=other_provider,
             contract_number="HT-MATRIX-3",
         ),
+        api_key=api_key_create(
+            provider=provider, user=users["provider_staff"], name="matrix"
+        )[0],
     )
 
 
@@ -1077,6 +1088,43 @@ EXPECTED: dict[str, Spec] = {
             done=_application_withdrawn,
             writers=frozenset(MEMBERS),
         ),
+    ),
+    # --- provider API keys (the provider's staff) and the provider API -------
+    "vouchers:api-keys": Spec(
+        PROVIDER_STAFF_PAGE,
+        kwargs=lambda w: {"provider_pk": w.provider.pk},
+        post=Post(
+            PROVIDER_STAFF_PAGE,
+            data=lambda w: {"name": "matrix key"},
+            done=_exists(ProviderApiKey, name="matrix key"),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "vouchers:api-key-revoke": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"provider_pk": w.provider.pk, "pk": w.api_key.pk},
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:api-keys"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            done=lambda w, client: ProviderApiKey.objects.filter(
+                pk=w.api_key.pk, revoked_at__isnull=False
+            ).exists(),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    # Bearer keys only: a session (any actor's) is not a key.
+    "vouchers-api:voucher-lookup": Spec(
+        everyone(Go(401)), post=Post(everyone(Go(401)))
+    ),
+    "vouchers-api:redemptions": Spec(everyone(Go(401)), post=Post(everyone(Go(401)))),
+    "vouchers-api:redemption-detail": Spec(
+        everyone(Go(401)), kwargs=lambda w: {"pk": 1}
+    ),
+    "vouchers-api:redemption-void": Spec(
+        everyone(Go(401)), kwargs=lambda w: {"pk": 1}, post=Post(everyone(Go(401)))
     ),
     # --- public: eligibility self-check, API schema and docs ----------------
     "vouchers:self-check": Spec(everyone(OK), post=Post(everyone(OK))),

@@ -1,6 +1,8 @@
 """The vouchers app's Celery tasks, for Celery's autodiscovery (which looks
 for ``<app>.tasks``): each sub-package keeps its own in its tasks.py."""
 
+from .provider_api.tasks import idempotency_keys_purge
+from .redemption.tasks import redemptions_confirm_due
 from .review.tasks import reviewer_digest
 
-__all__ = ["reviewer_digest"]
+__all__ = ["idempotency_keys_purge", "redemptions_confirm_due", "reviewer_digest"]

@@ -215,6 +215,10 @@ REST_FRAMEWORK = {
     # Per-client limits of the public endpoints (throttle_scope on the view).
     "DEFAULT_THROTTLE_RATES": {
         "self_check": env("SELF_CHECK_THROTTLE_RATE", default="60/minute"),
+        # Per provider API key: every endpoint, and the voucher look-up
+        # (tighter, so codes cannot be tried in bulk).
+        "provider_api": env("PROVIDER_API_THROTTLE_RATE", default="1200/minute"),
+        "voucher_lookup": env("VOUCHER_LOOKUP_THROTTLE_RATE", default="30/minute"),
     },
 }
 

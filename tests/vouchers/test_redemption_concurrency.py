@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 from django.db.models import Sum
+from rest_framework.test import APIClient
 
 from config.exceptions import ApplicationError
 from tests.factories.redemption import charge_setup
@@ -23,6 +24,7 @@ from vouchers import error_codes
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import voucher_balance, voucher_held
 from vouchers.models import LedgerTransfer, Redemption
+from vouchers.provider_api.services import api_key_create
 from vouchers.redemption import services as svc
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -96,4 +98,58 @@ def test_two_hundred_concurrent_charges_never_overdraw_one_voucher(media):
         o[2].quantity * o[2].unit_price for o in outcomes if o[0] == "refused"
     )
     assert smallest_refused > remaining
+    assert check_ledger() == []
+
+
+def test_one_charge_retried_concurrently_with_one_idempotency_key_has_one_effect(media):
+    # given: a provider's billing system sends the same charge 16 times at once
+    setup = charge_setup()
+    _row, key = api_key_create(
+        provider=setup.provider, user=setup.staff, name="billing"
+    )
+    c = setup.charge()
+    data = {
+        "voucher_code": c.voucher_code,
+        "credit_code": c.credit_code,
+        "offering": c.offering_id,
+        "quantity": "100",
+        "unit_price": "12.50",
+        "period_start": c.period_start.isoformat(),
+        "period_end": c.period_end.isoformat(),
+        "invoice_number": c.invoice_number,
+    }
+    barrier = threading.Barrier(16)
+
+    def send(_i):
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+            barrier.wait(timeout=30)
+            response = client.post(
+                "/api/v1/redemptions/", data, format="json", HTTP_IDEMPOTENCY_KEY="once"
+            )
+            return response.status_code, response.content
+        except Exception as exc:
+            return "error", repr(exc)
+        finally:
+            connections.close_all()
+
+    # when
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(send, range(16)))
+
+    # then: one charge; every answer the first one or "still in flight"
+    assert not [o for o in outcomes if o[0] == "error"], outcomes
+    assert {status for status, _body in outcomes} <= {201, 409}
+    created = {body for status, body in outcomes if status == 201}
+    assert len(created) == 1
+    assert Redemption.objects.count() == 1
+    assert LedgerTransfer.objects.filter(kind="charge_held").count() == 1
+    # and a later retry replays the first answer
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    again = client.post(
+        "/api/v1/redemptions/", data, format="json", HTTP_IDEMPOTENCY_KEY="once"
+    )
+    assert (again.status_code, again.content) == (201, created.pop())
     assert check_ledger() == []

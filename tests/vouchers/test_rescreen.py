@@ -3,6 +3,7 @@ the same results as deciding one by one, a number of queries per batch that
 does not grow with the batch, and recorded decisions that re-explain."""
 
 import gc
+import weakref
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -408,6 +409,8 @@ def _alive_from_batches():
     gc.collect()
     alive = Counter()
     for o in gc.get_objects():
+        if isinstance(o, weakref.ProxyTypes):
+            continue  # a dead proxy raises on isinstance; none is ours
         if isinstance(o, PER_ENTERPRISE):
             alive[type(o).__name__] += 1
         elif isinstance(o, Enterprise) and o.get_deferred_fields():

@@ -7,6 +7,7 @@
 - vouchers:     Voucher
 - ledger:       LedgerAccount, LedgerTransfer
 - redemption:   Redemption (a provider's charge against a voucher)
+- provider_api: ProviderApiKey, IdempotentRequest
 
 Import them from here (``from vouchers.models import Application``).
 """
@@ -26,6 +27,7 @@ from .applications import (
 from .decisions import EligibilityDecision
 from .ledger import LedgerAccount, LedgerTransfer
 from .programs import PROGRAM_STATES, Program, ProgramVersion
+from .provider_api import IdempotentRequest, ProviderApiKey
 from .redemption import REDEMPTION_STATES, Redemption
 from .vouchers import VOUCHER_STATES, Voucher
 
@@ -40,12 +42,14 @@ __all__ = [
     "ApplicationDocument",
     "ApplicationRevision",
     "EligibilityDecision",
+    "IdempotentRequest",
     "LedgerAccount",
     "LedgerTransfer",
     "LineItem",
     "Notification",
     "Program",
     "ProgramVersion",
+    "ProviderApiKey",
     "Redemption",
     "RejectionReason",
     "Review",

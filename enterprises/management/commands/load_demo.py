@@ -1,5 +1,6 @@
 """Load the demo data. Running it again changes nothing that is already there."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, DemoUsers, demo_totp_activate
 from accounts.roles import MFA_REQUIRED_ROLES, Role
@@ -25,6 +27,7 @@ from enterprises.models import (
 from enterprises.uscc import make_uscc
 from vouchers.demo.applications import load_application_demo
 from vouchers.demo.programs import load_demo_programs
+from vouchers.demo.redemptions import load_redemption_demo
 
 # (e-mail, name, role, organisation key)
 DEMO_USERS = [
@@ -74,7 +77,12 @@ class Command(BaseCommand):
             register["applications"] = demo["applications"]
             register["reviewers"] = demo["reviewers"]
             rows += demo["logins"]
+            charges = load_redemption_demo(
+                provider=provider, enterprise_uscc=enterprise.uscc
+            )
+            register["charges"] = charges["charges"]
         self._print(rows, created_departments, register)
+        self._print_api(charges["key"], charges["voucher"])
 
     def _admin(self):
         User = get_user_model()
@@ -149,6 +157,45 @@ class Command(BaseCommand):
                 },
             )
         return provider
+
+    def _print_api(self, key, voucher):
+        if not key:
+            return
+        code = voucher.code if voucher else "<voucher code>"
+        holder = voucher.enterprise.uscc if voucher else "<credit code>"
+        out = self.stdout.write
+        base = "http://127.0.0.1:8000/api/v1"
+        out("")
+        out(
+            "Provider API (provider@example.com's organisation; reference at /api/docs/):"
+        )
+        out(f"  API key (demo only): {key}")
+        out(f'  curl -H "Authorization: Bearer {key}" {base}/redemptions/')
+        lookup = json.dumps({"code": code, "credit_code": holder})
+        offering = Offering.objects.filter(
+            provider__api_keys__prefix=key.split("_")[1]
+        ).first()
+        charge = json.dumps(
+            {
+                "voucher_code": code,
+                "credit_code": holder,
+                "offering": offering.pk if offering else 0,
+                "quantity": "10",
+                "unit_price": str(offering.list_price) if offering else "1",
+                "period_start": str(timezone.localdate()),
+                "period_end": str(timezone.localdate()),
+                "invoice_number": "FP-TRY-0001",
+            },
+            ensure_ascii=False,
+        )
+        auth = f'-H "Authorization: Bearer {key}" -H "Content-Type: application/json"'
+        out("  Look up the demo voucher:")
+        out(f"  curl {auth} -d '{lookup}' {base}/vouchers/lookup/")
+        out("  Charge it (run it twice: the second answer is the first, replayed):")
+        out(
+            f'  curl {auth} -H "Idempotency-Key: try-0001" '
+            f"-d '{charge}' {base}/redemptions/"
+        )
 
     def _print(self, rows, created_departments, register):
         out = self.stdout.write
