@@ -36,6 +36,8 @@ of a table the vouchers app never locks; see enterprises/lock_objects.py.
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from enterprises.lock_objects import enterprise_lock
 
 from .models import Application, LedgerAccount, Program, Redemption, Voucher
@@ -48,6 +50,7 @@ __all__ = [
     "program_lock",
     "redemption_lock",
     "voucher_lock",
+    "voucher_lock_queryset",
 ]
 
 
@@ -95,17 +98,19 @@ def funding_accounts_lock(program: Program) -> list[LedgerAccount]:
     )
 
 
+def voucher_lock_queryset() -> QuerySet[Voucher]:
+    """Vouchers as ``voucher_lock`` locks them, for a look-up that locks
+    the voucher it finds in the same query (a charge finds it by code)."""
+    return Voucher.objects.select_for_update(no_key=True, of=("self",))
+
+
 def voucher_lock(pk: int) -> Voucher:
     """The voucher, FOR NO KEY UPDATE: every charge and every change of a
     charge or of the voucher's status takes it first, so what is held and
     left on one voucher changes one transaction at a time while charges on
     other vouchers go on. Then the charge's row, then the voucher's accounts
     and the provider's payable account (primary-key order, in transfer)."""
-    return (
-        Voucher.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("enterprise", "program")
-        .get(pk=pk)
-    )
+    return voucher_lock_queryset().select_related("enterprise", "program").get(pk=pk)
 
 
 def redemption_lock(pk: int) -> Redemption:

@@ -43,6 +43,21 @@ def voucher_account(voucher: Voucher, kind: str = K.VOUCHER) -> LedgerAccount:
     return acc
 
 
+def voucher_accounts(voucher: Voucher) -> tuple[LedgerAccount, LedgerAccount]:
+    """The voucher's balance and hold accounts, in one query (the hold
+    account is opened if a voucher issued before holds existed lacks it)."""
+    found = {
+        a.kind: a
+        for a in LedgerAccount.objects.filter(
+            voucher=voucher, kind__in=(K.VOUCHER, K.HELD)
+        )
+    }
+    return (
+        found.get(K.VOUCHER) or voucher_account(voucher),
+        found.get(K.HELD) or voucher_account(voucher, K.HELD),
+    )
+
+
 def provider_account(
     program: Program | int, provider_id: int, kind: str
 ) -> LedgerAccount:

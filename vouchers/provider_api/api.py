@@ -209,7 +209,9 @@ def idempotent(request, key_row: ProviderApiKey, handle: Callable[[], Response])
         )
     provider = key_row.provider
     digest = _request_digest(request)
-    with transaction.atomic():
+    # No savepoint: the request's own transaction (ATOMIC_REQUESTS) is
+    # rolled back on an error, and the service keeps its own.
+    with transaction.atomic(savepoint=False):
         if not _advisory_lock(provider.pk, key):
             return _error(
                 IDEMPOTENCY_IN_FLIGHT,

@@ -103,7 +103,7 @@ def api_key_find(presented: str) -> ProviderApiKey | None:
     if len(parts) != 3 or parts[0] != SCHEME or len(parts[1]) != PREFIX_LENGTH:
         return None
     row = (
-        ProviderApiKey.objects.select_related("provider")
+        ProviderApiKey.objects.select_related("provider", "created_by")
         .filter(prefix=parts[1], revoked_at__isnull=True)
         .first()
     )

@@ -37,8 +37,13 @@ from enterprises.uscc import normalize_uscc
 
 from .. import error_codes
 from ..issuance import codes
-from ..ledger.services import provider_account, transfer, voucher_account
-from ..lock_objects import redemption_lock, voucher_lock
+from ..ledger.services import (
+    provider_account,
+    transfer,
+    voucher_account,
+    voucher_accounts,
+)
+from ..lock_objects import redemption_lock, voucher_lock, voucher_lock_queryset
 from ..models import (
     REDEMPTION_STATES,
     LedgerAccount,
@@ -83,14 +88,20 @@ def _refuse(message: str, code: str, field: str | None = None) -> ApplicationErr
     return ApplicationError(message, field=field, code=code)
 
 
-def voucher_for_charge(*, code: str, credit_code: str) -> Voucher | None:
+def voucher_for_charge(
+    *, code: str, credit_code: str, lock: bool = False
+) -> Voucher | None:
     """The voucher with this code held by the enterprise with this credit
     code, or None: either wrong gives the same answer, so codes cannot be
-    tried one by one against enterprises."""
+    tried one by one against enterprises. With ``lock``, the voucher is
+    locked as ``lock_objects.voucher_lock`` locks it (in the same query)."""
     if not codes.is_valid(code or ""):
         return None
+    vouchers = Voucher.objects.all()
+    if lock:
+        vouchers = voucher_lock_queryset()
     return (
-        Voucher.objects.select_related("enterprise", "program")
+        vouchers.select_related("enterprise", "program")
         .filter(
             code=codes.format_code(code),
             enterprise__uscc=normalize_uscc(credit_code or ""),
@@ -181,12 +192,8 @@ def _invoice_or_refuse(issuer: str, number: str) -> str:
             error_codes.INVALID,
             "invoice_number",
         )
-    if (
-        Redemption.objects.filter(invoice_issuer=issuer, invoice_number=number)
-        .exclude(status=S.VOIDED)
-        .exists()
-    ):
-        raise _duplicate_invoice()
+    # Whether the invoice backs another charge: the partial unique index
+    # answers when the charge is written (redemption_charge).
     return number
 
 
@@ -214,10 +221,11 @@ def redemption_charge(
     the balance covers the amount."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    found = voucher_for_charge(code=charge.voucher_code, credit_code=charge.credit_code)
-    if found is None:
+    voucher = voucher_for_charge(
+        code=charge.voucher_code, credit_code=charge.credit_code, lock=True
+    )
+    if voucher is None:
         raise _voucher_not_found()
-    voucher = voucher_lock(found.pk)
     _chargeable_or_refuse(voucher, today)
     program = voucher.program
     params = program_version_at(program, now).parsed()
@@ -251,8 +259,7 @@ def redemption_charge(
         )
     _period_or_refuse(charge, voucher, today)
     invoice = _invoice_or_refuse(provider.uscc, charge.invoice_number)
-    remaining = voucher_account(voucher)
-    held = voucher_account(voucher, K.HELD)
+    remaining, held = voucher_accounts(voucher)
     if amount > remaining.balance:
         raise _refuse(
             _(
@@ -263,28 +270,29 @@ def redemption_charge(
             "quantity",
         )
     try:
-        with transaction.atomic():
-            redemption = Redemption.objects.create(
-                voucher=voucher,
-                program=program,
-                enterprise=voucher.enterprise,
-                provider=provider,
-                offering=offering,
-                quantity=charge.quantity,
-                unit=offering.get_unit_display()
-                if offering.unit != Offering.Unit.OTHER
-                else offering.unit_other,
-                unit_price=charge.unit_price,
-                list_price=offering.list_price,
-                amount=amount,
-                above_list_price=above_list,
-                period_start=charge.period_start,
-                period_end=charge.period_end,
-                invoice_issuer=provider.uscc,
-                invoice_number=invoice,
-                confirm_by=now + timedelta(days=params.confirmation_window_days),
-                created_by=actor,
-            )
+        # No savepoint of its own: a refused insert leaves this function
+        # (and its transaction or savepoint) at once.
+        redemption = Redemption.objects.create(
+            voucher=voucher,
+            program=program,
+            enterprise=voucher.enterprise,
+            provider=provider,
+            offering=offering,
+            quantity=charge.quantity,
+            unit=offering.get_unit_display()
+            if offering.unit != Offering.Unit.OTHER
+            else offering.unit_other,
+            unit_price=charge.unit_price,
+            list_price=offering.list_price,
+            amount=amount,
+            above_list_price=above_list,
+            period_start=charge.period_start,
+            period_end=charge.period_end,
+            invoice_issuer=provider.uscc,
+            invoice_number=invoice,
+            confirm_by=now + timedelta(days=params.confirmation_window_days),
+            created_by=actor,
+        )
     except IntegrityError as exc:
         if violates(exc, ONE_INVOICE, columns=INVOICE_COLUMNS):
             raise _duplicate_invoice() from exc
