@@ -27,6 +27,11 @@ NAVIGATION = [
         "programs:list",
         {Role.PROGRAM_MANAGER, Role.AUDITOR, Role.REVIEWER},
     ),
+    (
+        _("Statements"),
+        "vouchers:statement-queue",
+        {Role.PROGRAM_MANAGER, Role.AUDITOR},
+    ),
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]

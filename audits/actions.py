@@ -61,6 +61,13 @@ CHARGE_DISPUTE_UPHELD = "charge.dispute_upheld"
 CHARGE_DISPUTE_VOIDED = "charge.dispute_voided"
 API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
+STATEMENT_BUILT = "statement.built"
+STATEMENT_RECONCILED = "statement.reconciled"
+STATEMENT_DIFFERENCE_EXPLAINED = "statement.difference_explained"
+STATEMENT_SUBMITTED = "statement.submitted"
+STATEMENT_RETURNED = "statement.returned"
+STATEMENT_APPROVED = "statement.approved"
+STATEMENT_PAID = "statement.paid"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -124,6 +131,13 @@ LABELS = {
     CHARGE_DISPUTE_VOIDED: _("Disputed charge voided"),
     API_KEY_CREATED: _("API key created"),
     API_KEY_REVOKED: _("API key revoked"),
+    STATEMENT_BUILT: _("Statement built"),
+    STATEMENT_RECONCILED: _("Provider's records matched against a statement"),
+    STATEMENT_DIFFERENCE_EXPLAINED: _("Statement difference explained"),
+    STATEMENT_SUBMITTED: _("Statement submitted for approval"),
+    STATEMENT_RETURNED: _("Statement returned to the provider"),
+    STATEMENT_APPROVED: _("Statement approved for payment"),
+    STATEMENT_PAID: _("Statement paid"),
 }
 
 

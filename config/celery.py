@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "vouchers.tasks.redemptions_confirm_due",
         "schedule": crontab(minute="*/10"),
     },
+    # https://crontab.guru/#15_1_*_*_* : every night at 01:15, the statements of
+    # the period that ended (a rerun builds nothing new)
+    "statements-build-due": {
+        "task": "vouchers.tasks.statements_build_due",
+        "schedule": crontab(hour=1, minute=15),
+    },
     # https://crontab.guru/#30_4_*_*_* : idempotency keys past their 31 days
     "idempotency-keys-purge": {
         "task": "vouchers.tasks.idempotency_keys_purge",

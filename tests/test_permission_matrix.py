@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -86,6 +87,9 @@ from vouchers.models import (
     ApplicationDocument,
     Program,
     ProviderApiKey,
+    Reconciliation,
+    ReconciliationItem,
+    Statement,
     Voucher,
 )
 from vouchers.provider_api.services import api_key_create
@@ -318,6 +322,8 @@ class World:
     application: Application  # in review at the county stage (other_provider)
     draft_application: Application  # the applicant's complete draft
     api_key: ProviderApiKey  # of ``provider``, active
+    statement: Statement  # ``provider``'s in ``program``, open
+    statement_item: ReconciliationItem  # its one difference, unexplained
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -403,6 +409,30 @@ def _build_world() -> World:
         department_for("330102"),
     )
     program = demo_program()
+    statement = Statement.objects.create(
+        program=program,
+        provider=provider,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        number="MATRIX-202601",
+        total=Decimal("1.00"),
+        charge_count=0,
+    )
+    statement_item = ReconciliationItem.objects.create(
+        reconciliation=Reconciliation.objects.create(
+            statement=statement,
+            file_name="matrix.csv",
+            file_sha256="0" * 64,
+            row_count=1,
+            matched=0,
+            differences=1,
+            uploaded_by=users["provider_staff"],
+        ),
+        outcome="missing_on_platform",
+        invoice_number="MATRIX-1",
+        provider_amount=Decimal("1.00"),
+        line=2,
+    )
     return World(
         users=users,
         enterprise=enterprise,
@@ -446,6 +476,8 @@ def _build_world() -> World:
         api_key=api_key_create(
             provider=provider, user=users["provider_staff"], name="matrix"
         )[0],
+        statement=statement,
+        statement_item=statement_item,
     )
 
 
@@ -599,6 +631,26 @@ OWNER_ONLY_POST = role_page(
 MEMBER_PAGE = role_page(Role.APPLICANT, other_applicant=NOT_FOUND)
 # Staff of this provider only; another provider's staff: 404.
 PROVIDER_STAFF_PAGE = role_page(Role.PROVIDER_STAFF, other_provider_staff=NOT_FOUND)
+# The provider's statement: open, with one reconciliation whose one line
+# differs and is not explained yet.
+STATEMENT_PAGE = role_page(
+    Role.PROVIDER_STAFF,
+    Role.PROGRAM_MANAGER,
+    Role.AUDITOR,
+    other_provider_staff=NOT_FOUND,
+)
+
+
+def _statement(w: World) -> dict:
+    return {"pk": w.statement.pk}
+
+
+def _statement_status(status: str) -> Effect:
+    return lambda w, client: Statement.objects.filter(
+        pk=w.statement.pk, status=status
+    ).exists()
+
+
 # The Xihu claim: Xihu reviewers; a Ningbo reviewer does not know it.
 CLAIM_PAGE = role_page(Role.REVIEWER, other_reviewer=NOT_FOUND)
 
@@ -1114,6 +1166,94 @@ EXPECTED: dict[str, Spec] = {
             ).exists(),
             writers=frozenset({"provider_staff"}),
         ),
+    ),
+    # --- statements (settlement): the provider's staff, managers, auditors --
+    "vouchers:statements": Spec(
+        PROVIDER_STAFF_PAGE, kwargs=lambda w: {"provider_pk": w.provider.pk}
+    ),
+    "vouchers:statement-queue": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "vouchers:statement-detail": Spec(STATEMENT_PAGE, kwargs=_statement),
+    "vouchers:statement-xlsx": Spec(STATEMENT_PAGE, kwargs=_statement),
+    "vouchers:statement-pdf": Spec(STATEMENT_PAGE, kwargs=_statement),
+    "vouchers:statement-reconcile": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=_statement,
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:statement-detail"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            data=lambda w: {
+                "file": SimpleUploadedFile(
+                    "records.csv", "发票号码,金额\nMATRIX-2,2.00\n".encode()
+                )
+            },
+            done=lambda w, client: Reconciliation.objects.filter(
+                statement=w.statement, file_name="records.csv"
+            ).exists(),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "vouchers:statement-explain": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"pk": w.statement.pk, "item_pk": w.statement_item.pk},
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:statement-detail"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            data=lambda w: {"note": "matrix note"},
+            done=lambda w, client: ReconciliationItem.objects.filter(
+                pk=w.statement_item.pk, note="matrix note"
+            ).exists(),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    # The world's statement has an unexplained difference: submission is
+    # refused (and said so on the statement's page).
+    "vouchers:statement-submit": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=_statement,
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:statement-detail"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            done=_statement_status("submitted"),
+        ),
+    ),
+    # It is open, so approval, return and payment are refused too.
+    "vouchers:statement-approve": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_statement,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("vouchers:statement-detail")),
+            done=_statement_status("approved"),
+        ),
+    ),
+    "vouchers:statement-return": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_statement,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=Go(400)),
+            data=lambda w: {"reason": "matrix"},
+        ),
+    ),
+    "vouchers:statement-pay": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_statement,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=Go(400)),
+            data=lambda w: {"reference": "M-1", "paid_on": "2026-01-01", "amount": "1"},
+            done=_statement_status("paid"),
+        ),
+    ),
+    "vouchers-api:statements": Spec(everyone(Go(401))),
+    "vouchers-api:statement-detail": Spec(
+        everyone(Go(401)), kwargs=lambda w: {"pk": 1}
     ),
     # Bearer keys only: a session (any actor's) is not a key.
     "vouchers-api:voucher-lookup": Spec(

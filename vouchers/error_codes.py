@@ -48,3 +48,9 @@ REDEMPTION_MODE = "redemption_mode"  # the program does not deduct at the provid
 OFFERING_INVALID = "offering"  # not the provider's active offering of this kind
 PERIOD_INVALID = "period"  # the period of use is not within the voucher's life
 NOT_YOURS = "not_yours"  # the charge belongs to another provider or enterprise
+
+# Settlement (statements, the provider's records, payment)
+RECORDS_FILE = "records_file"  # the provider's records file cannot be read
+NOT_RECONCILED = "not_reconciled"  # no records uploaded, or differences unexplained
+PAYMENT_AMOUNT = "payment_amount"  # a payment is the statement's total, not another sum
+DUPLICATE_REFERENCE = "duplicate_reference"  # the payment reference is used already

@@ -30,6 +30,11 @@ account in the program. Charges on different vouchers share no row; only
 confirmations for one provider meet on its payable row, for the length of
 one UPDATE's transaction.
 
+Settlement: a statement's row (FOR UPDATE) first, then the provider's
+payable and paid-out accounts in primary-key order (payment). Building a
+statement locks the confirmed charges it lists (final rows only a
+concurrent build would lock), never a voucher.
+
 The register's own locks (claims, providers, memberships) each take one row
 of a table the vouchers app never locks; see enterprises/lock_objects.py.
 """
@@ -40,7 +45,14 @@ from django.db.models import QuerySet
 
 from enterprises.lock_objects import enterprise_lock
 
-from .models import Application, LedgerAccount, Program, Redemption, Voucher
+from .models import (
+    Application,
+    LedgerAccount,
+    Program,
+    Redemption,
+    Statement,
+    Voucher,
+)
 
 __all__ = [
     "application_lock",
@@ -49,6 +61,7 @@ __all__ = [
     "funding_accounts_lock",
     "program_lock",
     "redemption_lock",
+    "statement_lock",
     "voucher_lock",
     "voucher_lock_queryset",
 ]
@@ -116,3 +129,13 @@ def voucher_lock(pk: int) -> Voucher:
 def redemption_lock(pk: int) -> Redemption:
     """A charge, after its voucher (voucher_lock)."""
     return Redemption.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def statement_lock(pk: int) -> Statement:
+    """A statement, FOR UPDATE (every change of it and its payment), with
+    what the services read of it."""
+    return (
+        Statement.objects.select_for_update(of=("self",))
+        .select_related("program", "provider")
+        .get(pk=pk)
+    )

@@ -4,5 +4,11 @@ for ``<app>.tasks``): each sub-package keeps its own in its tasks.py."""
 from .provider_api.tasks import idempotency_keys_purge
 from .redemption.tasks import redemptions_confirm_due
 from .review.tasks import reviewer_digest
+from .settlement.tasks import statements_build_due
 
-__all__ = ["idempotency_keys_purge", "redemptions_confirm_due", "reviewer_digest"]
+__all__ = [
+    "idempotency_keys_purge",
+    "redemptions_confirm_due",
+    "reviewer_digest",
+    "statements_build_due",
+]

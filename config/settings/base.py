@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No badge from validator.swagger.io: nothing is loaded from other hosts.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Two models answer a "status": name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "RedemptionStatusEnum": "vouchers.models.redemption.RedemptionStatus",
+        "StatementStatusEnum": "vouchers.models.settlement.StatementStatus",
+    },
 }
 
 # SECURITY HEADERS (all profiles; production adds HTTPS-only settings)

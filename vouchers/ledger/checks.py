@@ -22,7 +22,14 @@ from django.db import connection
 
 from config.money import quantize
 
-from ..models import LedgerAccount, LedgerTransfer, Redemption, Voucher
+from ..models import (
+    LedgerAccount,
+    LedgerTransfer,
+    Payment,
+    Redemption,
+    Statement,
+    Voucher,
+)
 from ..models.redemption import HELD_STATUSES
 
 K = LedgerAccount.Kind
@@ -33,6 +40,8 @@ ACCOUNTS = LedgerAccount._meta.db_table
 TRANSFERS = LedgerTransfer._meta.db_table
 VOUCHERS = Voucher._meta.db_table
 REDEMPTIONS = Redemption._meta.db_table
+STATEMENTS = Statement._meta.db_table
+PAYMENTS = Payment._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ def check_ledger() -> list[Violation]:
         *_transfers_move_something(),
         *_vouchers_add_up(),
         *_providers_add_up(),
+        *_payments_add_up(),
     ]
 
 
@@ -231,4 +241,53 @@ def _providers_add_up() -> Iterator[Violation]:
         yield Violation(
             f"provider {provider_id} in program {program_id}: payable + paid out "
             f"{_fen(ledger)} but its confirmed charges add up to {_fen(charges)}"
+        )
+
+
+def _payments_add_up() -> Iterator[Violation]:
+    """For every provider and program: paid out = its recorded payments, and
+    every statement's total = its charges."""
+    sql = f"""
+        WITH
+        payments AS (
+            SELECT s.program_id, s.provider_id, SUM(p.amount) AS total
+            FROM {PAYMENTS} p JOIN {STATEMENTS} s ON s.id = p.statement_id
+            GROUP BY s.program_id, s.provider_id
+        ),
+        ledger AS (
+            SELECT program_id, provider_id, SUM(balance) AS total FROM {ACCOUNTS}
+            WHERE provider_id IS NOT NULL AND kind = %s
+            GROUP BY program_id, provider_id
+        ),
+        pairs AS (
+            SELECT program_id, provider_id FROM payments
+            UNION
+            SELECT program_id, provider_id FROM ledger
+        )
+        SELECT p.program_id, p.provider_id, COALESCE(l.total, 0), COALESCE(y.total, 0)
+        FROM pairs p
+        LEFT JOIN payments y
+            ON y.program_id = p.program_id AND y.provider_id = p.provider_id
+        LEFT JOIN ledger l
+            ON l.program_id = p.program_id AND l.provider_id = p.provider_id
+        WHERE ROUND(COALESCE(l.total, 0), 2) <> ROUND(COALESCE(y.total, 0), 2)
+        ORDER BY p.program_id, p.provider_id
+    """
+    for program_id, provider_id, ledger, paid in _rows(sql, [K.PAID_OUT]):
+        yield Violation(
+            f"provider {provider_id} in program {program_id}: paid out {_fen(ledger)} "
+            f"but its payments add up to {_fen(paid)}"
+        )
+    sql = f"""
+        SELECT s.number, s.total, COALESCE(SUM(r.amount), 0), s.charge_count, COUNT(r.id)
+        FROM {STATEMENTS} s LEFT JOIN {REDEMPTIONS} r ON r.statement_id = s.id
+        GROUP BY s.id, s.number, s.total, s.charge_count
+        HAVING ROUND(s.total, 2) <> ROUND(COALESCE(SUM(r.amount), 0), 2)
+            OR s.charge_count <> COUNT(r.id)
+        ORDER BY s.id
+    """
+    for number, total, charges, count, lines in _rows(sql):
+        yield Violation(
+            f"statement {number}: total {_fen(total)} for {count} charge(s), but "
+            f"its charges add up to {_fen(charges)} for {lines}"
         )

@@ -8,6 +8,7 @@
 - ledger:       LedgerAccount, LedgerTransfer
 - redemption:   Redemption (a provider's charge against a voucher)
 - provider_api: ProviderApiKey, IdempotentRequest
+- settlement:   Statement, Reconciliation, ReconciliationItem, Payment
 
 Import them from here (``from vouchers.models import Application``).
 """
@@ -29,6 +30,13 @@ from .ledger import LedgerAccount, LedgerTransfer
 from .programs import PROGRAM_STATES, Program, ProgramVersion
 from .provider_api import IdempotentRequest, ProviderApiKey
 from .redemption import REDEMPTION_STATES, Redemption
+from .settlement import (
+    STATEMENT_STATES,
+    Payment,
+    Reconciliation,
+    ReconciliationItem,
+    Statement,
+)
 from .vouchers import VOUCHER_STATES, Voucher
 
 __all__ = [
@@ -37,6 +45,7 @@ __all__ = [
     "LIVE_STATUSES",
     "PROGRAM_STATES",
     "REDEMPTION_STATES",
+    "STATEMENT_STATES",
     "VOUCHER_STATES",
     "Application",
     "ApplicationDocument",
@@ -47,11 +56,15 @@ __all__ = [
     "LedgerTransfer",
     "LineItem",
     "Notification",
+    "Payment",
     "Program",
     "ProgramVersion",
     "ProviderApiKey",
+    "Reconciliation",
+    "ReconciliationItem",
     "Redemption",
     "RejectionReason",
     "Review",
+    "Statement",
     "Voucher",
 ]

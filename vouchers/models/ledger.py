@@ -119,6 +119,7 @@ class TransferKind(models.TextChoices):
         "charge_confirmed",
         _("Charge confirmed, payable to the provider"),
     )
+    STATEMENT_PAID = "statement_paid", _("Statement paid to the provider")
 
 
 class LedgerTransfer(models.Model):

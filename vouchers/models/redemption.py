@@ -90,6 +90,14 @@ class Redemption(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    statement = models.ForeignKey(
+        "vouchers.Statement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="charges",
+        help_text="The statement that lists this confirmed charge (one at most).",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -124,6 +132,11 @@ class Redemption(models.Model):
                 condition=~Q(status="voided"),
                 name="redemption_one_invoice",
             ),
+            models.CheckConstraint(
+                condition=Q(statement__isnull=True)
+                | Q(status=RedemptionStatus.CONFIRMED),
+                name="redemption_stated_only_confirmed",
+            ),
         ]
         indexes = [
             models.Index(fields=["provider", "-id"], name="redemption_provider_idx"),
@@ -131,6 +144,11 @@ class Redemption(models.Model):
                 fields=["confirm_by"],
                 condition=Q(status="pending"),
                 name="redemption_due_idx",
+            ),
+            models.Index(
+                fields=["program", "provider", "decided_at"],
+                condition=Q(status="confirmed", statement__isnull=True),
+                name="redemption_unstated_idx",
             ),
         ]
 

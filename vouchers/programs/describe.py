@@ -179,6 +179,12 @@ def describe_params(params: dict) -> list[dict]:
                             _("A unit price above the list price is"),
                             str(PRICE_ABOVE_LIST_LABELS[p.price_above_list]),
                         ),
+                        (
+                            "statement_months",
+                            _("A provider's statement covers"),
+                            ngettext("%(n)d month", "%(n)d months", p.statement_months)
+                            % {"n": p.statement_months},
+                        ),
                     ]
                     if p.disbursement_mode == "deduct_at_provider"
                     else []

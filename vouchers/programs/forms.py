@@ -60,6 +60,7 @@ PLAIN_FIELDS = (
     "disbursement_mode",
     "confirmation_window_days",
     "price_above_list",
+    "statement_months",
     "review_stages",
     "excluded_categories",
 )
@@ -223,6 +224,20 @@ class ProgramForm(forms.Form):
         label=_("A unit price above the list price is"),
         choices=_choices(PRICE_ABOVE_LIST_LABELS, PRICE_ABOVE_LIST),
         initial="refuse",
+        required=False,
+    )
+    statement_months = forms.TypedChoiceField(
+        label=_("A provider's statement covers"),
+        choices=[
+            (1, _("one month")),
+            (2, _("two months")),
+            (3, _("a quarter")),
+            (4, _("four months")),
+            (6, _("half a year")),
+            (12, _("a year")),
+        ],
+        coerce=int,
+        initial=1,
         required=False,
     )
     # Review
@@ -395,6 +410,7 @@ class ProgramForm(forms.Form):
             "disbursement_mode": d.get("disbursement_mode") or None,
             "confirmation_window_days": d.get("confirmation_window_days"),
             "price_above_list": d.get("price_above_list") or None,
+            "statement_months": d.get("statement_months") or None,
             # The order is fixed: upward.
             "review_stages": [s for s in STAGE_LEVELS if s in chosen_stages],
             "excluded_categories": list(d.get("excluded_categories") or []),

@@ -72,6 +72,9 @@ class ProgramParams:
     # itself, and what a unit price above the list price gets.
     confirmation_window_days: int = 7
     price_above_list: str = "refuse"
+    # Settlement: the length of a statement's period, in months (periods
+    # start on the first of January and follow each other).
+    statement_months: int = 1
 
     @property
     def total_budget(self) -> Decimal:
@@ -101,6 +104,7 @@ class ProgramParams:
             "rules": self.rules,
             "confirmation_window_days": self.confirmation_window_days,
             "price_above_list": self.price_above_list,
+            "statement_months": self.statement_months,
         }
 
     @classmethod
@@ -140,7 +144,18 @@ class ProgramParams:
             "price_above_list": p.choice(
                 "price_above_list", PRICE_ABOVE_LIST, default="refuse"
             ),
+            "statement_months": p.integer(
+                "statement_months", minimum=1, maximum=12, default=1
+            ),
         }
+        months = params["statement_months"]
+        if isinstance(months, int) and 1 <= months <= 12 and 12 % months:
+            p.error(
+                "statement_months",
+                _(
+                    "A statement covers 1, 2, 3, 4, 6 or 12 months (a year divides into them)."
+                ),
+            )
         if opens_on and closes_on and opens_on > closes_on:
             p.error("closes_on", _("The application window must close after it opens."))
         if signed_from and signed_to and signed_from > signed_to:

@@ -276,7 +276,8 @@ ERRORS = {
 }
 
 
-def _errors(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict:
+    """The OpenAPI responses of these error statuses."""
     return {c: ERRORS[c] for c in codes}
 
 
@@ -293,7 +294,7 @@ class VoucherLookupView(ProviderAPIView):
         ),
         tags=["provider"],
         request=VoucherLookupRequestSerializer,
-        responses={200: VoucherLookupSerializer, **_errors(400, 401, 404, 429)},
+        responses={200: VoucherLookupSerializer, **error_responses(400, 401, 404, 429)},
     )
     def post(self, request):
         serializer = VoucherLookupRequestSerializer(data=request.data)
@@ -357,7 +358,7 @@ class RedemptionListCreateView(ProviderAPIView, generics.GenericAPIView):
             OpenApiParameter("voucher_code", OpenApiTypes.STR),
             OpenApiParameter("invoice_number", OpenApiTypes.STR),
         ],
-        responses={200: RedemptionSerializer(many=True), **_errors(401, 429)},
+        responses={200: RedemptionSerializer(many=True), **error_responses(401, 429)},
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -387,7 +388,7 @@ class RedemptionListCreateView(ProviderAPIView, generics.GenericAPIView):
         request=ChargeRequestSerializer,
         responses={
             201: RedemptionSerializer,
-            **_errors(400, 401, 403, 404, 409, 422, 429),
+            **error_responses(400, 401, 403, 404, 409, 422, 429),
         },
         examples=[
             OpenApiExample(
@@ -445,7 +446,7 @@ class RedemptionDetailView(_OwnRedemption):
         operation_id="redemption_detail",
         summary="One of your charges",
         tags=["provider"],
-        responses={200: RedemptionSerializer, **_errors(401, 404, 429)},
+        responses={200: RedemptionSerializer, **error_responses(401, 404, 429)},
     )
     def get(self, request, pk: int):
         return Response(RedemptionSerializer(self._own(pk)).data)
@@ -458,7 +459,10 @@ class RedemptionVoidView(_OwnRedemption):
         description="The amount goes back on the voucher; the invoice number may be used again.",
         tags=["provider"],
         request=VoidRequestSerializer,
-        responses={200: RedemptionSerializer, **_errors(400, 401, 404, 409, 429)},
+        responses={
+            200: RedemptionSerializer,
+            **error_responses(400, 401, 404, 409, 429),
+        },
     )
     def post(self, request, pk: int):
         redemption = self._own(pk)

@@ -36,7 +36,9 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _staff_or_refuse(user: User, provider: Provider) -> None:
+def provider_staff_or_refuse(user: User, provider: Provider) -> None:
+    """Refuse unless the user is a staff member of the provider (the rule of
+    every provider-side change: keys, webhooks, statements)."""
     if not Membership.objects.filter(
         user=user, provider=provider, role=Role.PROVIDER_STAFF
     ).exists():
@@ -44,6 +46,9 @@ def _staff_or_refuse(user: User, provider: Provider) -> None:
             _("You are not a staff member of this provider."),
             code=error_codes.NOT_A_MEMBER,
         )
+
+
+_staff_or_refuse = provider_staff_or_refuse
 
 
 @transaction.atomic
