@@ -12,6 +12,7 @@ NAVIGATION = [
     (_("My provider"), "enterprises:provider-mine", {Role.PROVIDER_STAFF}),
     (_("Review desk"), "enterprises:review-home", {Role.REVIEWER}),
     (_("Review queue"), "review:queue", {Role.REVIEWER, Role.PROGRAM_MANAGER}),
+    (_("Disputed charges"), "vouchers:disputes", {Role.REVIEWER}),
     (
         _("Enterprise register"),
         "enterprises:register",

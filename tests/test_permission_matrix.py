@@ -89,10 +89,12 @@ from vouchers.models import (
     ProviderApiKey,
     Reconciliation,
     ReconciliationItem,
+    Redemption,
     Statement,
     Voucher,
 )
 from vouchers.provider_api.services import api_key_create
+from vouchers.redemption.services import Charge, redemption_charge, redemption_dispute
 
 pytestmark = pytest.mark.django_db
 
@@ -324,6 +326,10 @@ class World:
     api_key: ProviderApiKey  # of ``provider``, active
     statement: Statement  # ``provider``'s in ``program``, open
     statement_item: ReconciliationItem  # its one difference, unexplained
+    # By ``provider`` on ``voucher`` (_add_charges): pending, and disputed by
+    # the applicant (a Xihu reviewer decides it).
+    charge: Redemption | None = None
+    disputed_charge: Redemption | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -433,7 +439,7 @@ def _build_world() -> World:
         provider_amount=Decimal("1.00"),
         line=2,
     )
-    return World(
+    world = World(
         users=users,
         enterprise=enterprise,
         other_enterprise=other_enterprise,
@@ -479,6 +485,44 @@ def _build_world() -> World:
         statement=statement,
         statement_item=statement_item,
     )
+    _add_charges(world)
+    return world
+
+
+def _add_charges(world: World) -> None:
+    """Two charges by ``provider`` on the applicant's voucher, made through
+    the services: one pending, one disputed by the applicant. The provider
+    is approved while it charges and then put back to "applied" (the
+    provider-decide check approves it)."""
+    provider = world.provider
+    Provider.objects.filter(pk=provider.pk).update(status=Provider.Status.APPROVED)
+    provider.refresh_from_db()
+    today = timezone.localdate()
+
+    def charge(invoice: str) -> Redemption:
+        return redemption_charge(
+            provider=provider,
+            charge=Charge(
+                voucher_code=world.voucher.code,
+                credit_code=world.enterprise.uscc,
+                offering_id=world.offering.pk,
+                quantity=Decimal("2"),
+                unit_price=Decimal("12.5"),
+                period_start=today,
+                period_end=today,
+                invoice_number=invoice,
+            ),
+            actor=world.users["provider_staff"],
+        )
+
+    world.charge = charge("MATRIX-CHARGE-1")
+    world.disputed_charge = redemption_dispute(
+        redemption=charge("MATRIX-CHARGE-2"),
+        user=world.users["applicant"],
+        reason="用量不符",
+    )
+    Provider.objects.filter(pk=provider.pk).update(status=Provider.Status.APPLIED)
+    provider.refresh_from_db()
 
 
 @pytest.fixture(scope="module")
@@ -649,6 +693,30 @@ def _statement_status(status: str) -> Effect:
     return lambda w, client: Statement.objects.filter(
         pk=w.statement.pk, status=status
     ).exists()
+
+
+# A charge: its provider's staff, the enterprise's members and whoever may
+# read the enterprise (Xihu reviewer, program manager, auditor); others 404.
+CHARGE_READERS = {"provider_staff"} | MEMBERS | GOV_READERS_XIHU
+
+
+def _charge(w: World) -> dict:
+    assert w.charge is not None
+    return {"pk": w.charge.pk}
+
+
+def _disputed_charge(w: World) -> dict:
+    assert w.disputed_charge is not None
+    return {"pk": w.disputed_charge.pk}
+
+
+def _charge_status(status: str, *, disputed: bool = False) -> Effect:
+    def done(w: World, client) -> bool:
+        charge = w.disputed_charge if disputed else w.charge
+        assert charge is not None
+        return Redemption.objects.filter(pk=charge.pk, status=status).exists()
+
+    return done
 
 
 # The Xihu claim: Xihu reviewers; a Ningbo reviewer does not know it.
@@ -1251,6 +1319,89 @@ EXPECTED: dict[str, Spec] = {
             done=_statement_status("paid"),
         ),
     ),
+    # --- charges (redemption pages) -------------------------------------------
+    # The world's provider is not approved (yet): the form is refused by the
+    # service (400, nothing written).
+    "vouchers:charge-new": Spec(
+        PROVIDER_STAFF_PAGE,
+        kwargs=lambda w: {"provider_pk": w.provider.pk},
+        post=Post(
+            role_page(Role.PROVIDER_STAFF, ok=Go(400), other_provider_staff=NOT_FOUND),
+            data=lambda w: {
+                "voucher_code": w.voucher.code,
+                "credit_code": w.enterprise.uscc,
+                "offering": w.offering.pk,
+                "quantity": "1",
+                "unit_price": "12.5",
+                "period_start": str(timezone.localdate()),
+                "period_end": str(timezone.localdate()),
+                "invoice_number": "MATRIX-NEW",
+            },
+            done=_exists(Redemption, invoice_number="MATRIX-NEW"),
+        ),
+    ),
+    "vouchers:charges": Spec(
+        PROVIDER_STAFF_PAGE, kwargs=lambda w: {"provider_pk": w.provider.pk}
+    ),
+    "vouchers:charge-detail": Spec(object_page(CHARGE_READERS), kwargs=_charge),
+    "vouchers:charge-void": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=_charge,
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:charge-detail"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            data=lambda w: {"reason": "发票开错"},
+            done=_charge_status("voided"),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "vouchers:charge-confirm": Spec(
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=_charge,
+        post=Post(
+            role_page(
+                Role.APPLICANT,
+                ok=to("vouchers:charge-detail"),
+                other_applicant=NOT_FOUND,
+            ),
+            done=_charge_status("confirmed"),
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    "vouchers:charge-dispute": Spec(
+        role_page(Role.APPLICANT, ok=NOT_ALLOWED),
+        kwargs=_charge,
+        post=Post(
+            role_page(
+                Role.APPLICANT,
+                ok=to("vouchers:charge-detail"),
+                other_applicant=NOT_FOUND,
+            ),
+            data=lambda w: {"reason": "数量不对"},
+            done=_charge_status("disputed"),
+            writers=frozenset(MEMBERS),
+        ),
+    ),
+    # The disputed charge of a Xihu enterprise: the Xihu reviewer decides; a
+    # Ningbo reviewer does not know it.
+    "vouchers:charge-decide": Spec(
+        role_page(Role.REVIEWER, ok=NOT_ALLOWED),
+        kwargs=_disputed_charge,
+        post=Post(
+            role_page(
+                Role.REVIEWER,
+                ok=to("vouchers:charge-detail"),
+                other_reviewer=NOT_FOUND,
+            ),
+            data=lambda w: {"decision": "uphold", "reason": "核实用量无误"},
+            done=_charge_status("confirmed", disputed=True),
+            writers=frozenset({"reviewer"}),
+        ),
+    ),
+    "vouchers:disputes": Spec(role_page(Role.REVIEWER)),
     "vouchers-api:statements": Spec(everyone(Go(401))),
     "vouchers-api:statement-detail": Spec(
         everyone(Go(401)), kwargs=lambda w: {"pk": 1}

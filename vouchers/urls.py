@@ -3,9 +3,16 @@ and the voucher pages, each sub-package listing its own."""
 
 from .issuance.urls import urlpatterns as voucher_pages
 from .provider_api.urls import page_urlpatterns as api_key_pages
+from .redemption.urls import urlpatterns as charge_pages
 from .self_check.urls import page_urlpatterns as self_check_pages
 from .settlement.urls import page_urlpatterns as statement_pages
 
 app_name = "vouchers"
 
-urlpatterns = [*self_check_pages, *voucher_pages, *api_key_pages, *statement_pages]
+urlpatterns = [
+    *self_check_pages,
+    *voucher_pages,
+    *api_key_pages,
+    *charge_pages,
+    *statement_pages,
+]

@@ -26,10 +26,11 @@ from config.pdf import pdf_response, qr_svg_data_uri
 from enterprises.permissions import is_enterprise_member
 from enterprises.selectors import enterprise_list_for_member
 
-from ..ledger.selectors import account_transfers, voucher_account
-from ..models import LedgerAccount, Voucher
+from ..ledger.selectors import account_transfers, voucher_account, voucher_held
+from ..models import LedgerAccount, LedgerTransfer, Voucher
 from ..permissions import PROGRAM_READERS
 from ..programs.labels import FUNDING_LABELS
+from ..redemption.selectors import voucher_charges
 from .documents import certificate_pdf
 from .selectors import voucher_for_reader_or_404, voucher_list_for_member
 
@@ -38,6 +39,14 @@ from .selectors import voucher_for_reader_or_404, voucher_list_for_member
 TRANSFER_LABELS = {
     "voucher_issued": gettext_lazy("Issued from the program budget"),
 }
+
+
+def _transfer_label(kind: str) -> str:
+    if kind in TRANSFER_LABELS:
+        return str(TRANSFER_LABELS[kind])
+    if kind in LedgerTransfer.Kind.values:
+        return str(LedgerTransfer.Kind(kind).label)
+    return kind
 
 
 def _badge(voucher: Voucher) -> str:
@@ -69,7 +78,7 @@ def _transfers(voucher: Voucher) -> tuple[Decimal, list[dict]]:
         rows.append(
             {
                 "transfer": t,
-                "what": TRANSFER_LABELS.get(t.kind, t.kind),
+                "what": _transfer_label(t.kind),
                 "incoming": incoming,
                 "other": _account_label(other),
                 "amount": yuan(t.amount if incoming else -t.amount),
@@ -118,7 +127,9 @@ def voucher_detail(request, code):
     voucher = voucher_for_reader_or_404(request.user, code)
     balance, transfers = _transfers(voucher)
     roles = user_roles(request.user)
-    if is_enterprise_member(request.user, voucher.enterprise):
+    held = voucher_held(voucher)
+    member = is_enterprise_member(request.user, voucher.enterprise)
+    if member:
         crumbs = [(_("My vouchers"), reverse("vouchers:voucher-list"))]
     else:
         crumbs = [
@@ -134,6 +145,9 @@ def voucher_detail(request, code):
             "voucher": voucher,
             "face_value": yuan(voucher.face_value),
             "balance": yuan(balance),
+            "held": yuan(held),
+            "charges": [(c, yuan(c.amount)) for c in voucher_charges(voucher)],
+            "is_member": member,
             "transfers": transfers,
             "qr": qr_svg_data_uri(voucher.code),
             "badge": _badge(voucher),

@@ -419,9 +419,19 @@ def _decide(
 
 @transaction.atomic
 def redemption_confirm(*, redemption: Redemption, user: User) -> Redemption:
-    """The enterprise confirms a pending charge."""
+    """The enterprise confirms a pending charge (a disputed one waits for
+    the reviewer: its state map allows disputed → confirmed for the
+    reviewer's uphold only)."""
     redemption = _locked(redemption)
     _enterprise_member_or_refuse(user, redemption)
+    if redemption.status != S.PENDING:
+        raise _refuse(
+            _(
+                "Only a pending charge can be confirmed by the enterprise; this one is %(status)s."
+            )
+            % {"status": redemption.get_status_display()},
+            error_codes.TRANSITION,
+        )
     return _decide(
         redemption,
         S.CONFIRMED,
