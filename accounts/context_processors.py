@@ -13,6 +13,7 @@ NAVIGATION = [
     (_("Review desk"), "enterprises:review-home", {Role.REVIEWER}),
     (_("Review queue"), "review:queue", {Role.REVIEWER, Role.PROGRAM_MANAGER}),
     (_("Disputed charges"), "vouchers:disputes", {Role.REVIEWER}),
+    (_("Reimbursements to verify"), "vouchers:reimbursements", {Role.REVIEWER}),
     (
         _("Enterprise register"),
         "enterprises:register",

@@ -68,6 +68,12 @@ STATEMENT_SUBMITTED = "statement.submitted"
 STATEMENT_RETURNED = "statement.returned"
 STATEMENT_APPROVED = "statement.approved"
 STATEMENT_PAID = "statement.paid"
+REIMBURSEMENT_SUBMITTED = "reimbursement.submitted"
+REIMBURSEMENT_VERIFIED = "reimbursement.verified"
+REIMBURSEMENT_REJECTED = "reimbursement.rejected"
+WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created"
+WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+WEBHOOK_DELIVERY_REQUESTED = "webhook.delivery_requested"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -138,6 +144,12 @@ LABELS = {
     STATEMENT_RETURNED: _("Statement returned to the provider"),
     STATEMENT_APPROVED: _("Statement approved for payment"),
     STATEMENT_PAID: _("Statement paid"),
+    REIMBURSEMENT_SUBMITTED: _("Reimbursement claimed by the enterprise"),
+    REIMBURSEMENT_VERIFIED: _("Reimbursement verified"),
+    REIMBURSEMENT_REJECTED: _("Reimbursement rejected"),
+    WEBHOOK_ENDPOINT_CREATED: _("Webhook endpoint registered"),
+    WEBHOOK_ENDPOINT_DISABLED: _("Webhook endpoint disabled"),
+    WEBHOOK_DELIVERY_REQUESTED: _("Webhook delivery requested by a person"),
 }
 
 

@@ -42,6 +42,12 @@ app.conf.beat_schedule = {
         "task": "vouchers.tasks.statements_build_due",
         "schedule": crontab(hour=1, minute=15),
     },
+    # https://crontab.guru/#*_*_*_*_* : webhook deliveries due (retries with
+    # back-off, and any a lost task or a dead worker left)
+    "webhooks-deliver-due": {
+        "task": "vouchers.tasks.webhooks_deliver_due",
+        "schedule": crontab(),
+    },
     # https://crontab.guru/#30_4_*_*_* : idempotency keys past their 31 days
     "idempotency-keys-purge": {
         "task": "vouchers.tasks.idempotency_keys_purge",

@@ -82,16 +82,22 @@ from tests.factories import (
     make_sme,
     membership,
 )
+from vouchers.ledger.services import transfer, voucher_account
 from vouchers.models import (
     Application,
     ApplicationDocument,
+    LedgerAccount,
+    LedgerTransfer,
     Program,
     ProviderApiKey,
     Reconciliation,
     ReconciliationItem,
     Redemption,
+    Reimbursement,
     Statement,
     Voucher,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from vouchers.provider_api.services import api_key_create
 from vouchers.redemption.services import Charge, redemption_charge, redemption_dispute
@@ -326,10 +332,17 @@ class World:
     api_key: ProviderApiKey  # of ``provider``, active
     statement: Statement  # ``provider``'s in ``program``, open
     statement_item: ReconciliationItem  # its one difference, unexplained
+    webhook: WebhookEndpoint  # of ``provider``, active
+    webhook_delivery: WebhookDelivery  # to ``webhook``, failed
     # By ``provider`` on ``voucher`` (_add_charges): pending, and disputed by
     # the applicant (a Xihu reviewer decides it).
     charge: Redemption | None = None
     disputed_charge: Redemption | None = None
+    # On ``voucher``, held there, submitted by the applicant (a Xihu reviewer
+    # verifies it). The world's program deducts at the provider, so the
+    # claim form answers 404 (a member of a reimbursing program's voucher
+    # gets it: tests/vouchers/test_reimbursement_pages.py).
+    reimbursement: Reimbursement | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -415,6 +428,13 @@ def _build_world() -> World:
         department_for("330102"),
     )
     program = demo_program()
+    webhook = WebhookEndpoint.objects.create(
+        provider=provider,
+        url="https://1.1.1.1/matrix-hook",
+        events=["charge.confirmed"],
+        secret="whsec_matrix",
+        created_by=users["provider_staff"],
+    )
     statement = Statement.objects.create(
         program=program,
         provider=provider,
@@ -484,9 +504,49 @@ def _build_world() -> World:
         )[0],
         statement=statement,
         statement_item=statement_item,
+        webhook=webhook,
+        webhook_delivery=WebhookDelivery.objects.create(
+            endpoint=webhook,
+            event="charge.confirmed",
+            event_id="00000000-0000-4000-8000-000000000001",
+            payload={"event": "charge.confirmed"},
+            status=WebhookDelivery.Status.FAILED,
+            attempts=7,
+        ),
     )
     _add_charges(world)
+    world.reimbursement = _add_reimbursement(world)
     return world
+
+
+def _add_reimbursement(world: World) -> Reimbursement:
+    voucher, applicant = world.voucher, world.users["applicant"]
+    r = Reimbursement.objects.create(
+        voucher=voucher,
+        program=voucher.program,
+        enterprise=voucher.enterprise,
+        invoice_issuer=world.provider.uscc,
+        invoice_issuer_name=world.provider.name,
+        invoice_number="FP-MATRIX-R1",
+        invoice_date=timezone.localdate(),
+        amount=Decimal("10.00"),
+        proof=services.document_store(
+            upload=SimpleUploadedFile("proof.pdf", PDF, "application/pdf"),
+            kind="payment_proof",
+            uploaded_by=applicant,
+            enterprise=voucher.enterprise,
+        ),
+        created_by=applicant,
+    )
+    transfer(
+        debit=voucher_account(voucher),
+        credit=voucher_account(voucher, LedgerAccount.Kind.HELD),
+        amount=r.amount,
+        kind=LedgerTransfer.Kind.REIMBURSEMENT_HELD,
+        key=f"reimbursement_held:{r.pk}",
+        reference=r,
+    )
+    return r
 
 
 def _add_charges(world: World) -> None:
@@ -703,6 +763,11 @@ CHARGE_READERS = {"provider_staff"} | MEMBERS | GOV_READERS_XIHU
 def _charge(w: World) -> dict:
     assert w.charge is not None
     return {"pk": w.charge.pk}
+
+
+def _reimbursement(w: World) -> dict:
+    assert w.reimbursement is not None
+    return {"pk": w.reimbursement.pk}
 
 
 def _disputed_charge(w: World) -> dict:
@@ -1235,6 +1300,67 @@ EXPECTED: dict[str, Spec] = {
             writers=frozenset({"provider_staff"}),
         ),
     ),
+    # --- webhooks (the provider's staff) -------------------------------------
+    "vouchers:webhooks": Spec(
+        PROVIDER_STAFF_PAGE,
+        kwargs=lambda w: {"provider_pk": w.provider.pk},
+        post=Post(
+            PROVIDER_STAFF_PAGE,
+            data=lambda w: {
+                "url": "https://1.1.1.1/matrix-new",
+                "events": ["charge.voided"],
+            },
+            done=_exists(WebhookEndpoint, url="https://1.1.1.1/matrix-new"),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "vouchers:webhook-disable": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"provider_pk": w.provider.pk, "pk": w.webhook.pk},
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:webhooks"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            done=lambda w, client: WebhookEndpoint.objects.filter(
+                pk=w.webhook.pk, is_active=False
+            ).exists(),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "vouchers:webhook-ping": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"provider_pk": w.provider.pk, "pk": w.webhook.pk},
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:webhook-delivery"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            done=_exists(WebhookDelivery, event="ping"),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
+    "vouchers:webhook-delivery": Spec(
+        PROVIDER_STAFF_PAGE,
+        kwargs=lambda w: {"provider_pk": w.provider.pk, "pk": w.webhook_delivery.pk},
+    ),
+    "vouchers:webhook-retry": Spec(
+        role_page(Role.PROVIDER_STAFF, ok=NOT_ALLOWED),
+        kwargs=lambda w: {"provider_pk": w.provider.pk, "pk": w.webhook_delivery.pk},
+        post=Post(
+            role_page(
+                Role.PROVIDER_STAFF,
+                ok=to("vouchers:webhook-delivery"),
+                other_provider_staff=NOT_FOUND,
+            ),
+            done=lambda w, client: WebhookDelivery.objects.filter(
+                pk=w.webhook_delivery.pk, status="pending"
+            ).exists(),
+            writers=frozenset({"provider_staff"}),
+        ),
+    ),
     # --- statements (settlement): the provider's staff, managers, auditors --
     "vouchers:statements": Spec(
         PROVIDER_STAFF_PAGE, kwargs=lambda w: {"provider_pk": w.provider.pk}
@@ -1402,6 +1528,32 @@ EXPECTED: dict[str, Spec] = {
         ),
     ),
     "vouchers:disputes": Spec(role_page(Role.REVIEWER)),
+    # --- reimbursements: the enterprise claims, a Xihu reviewer verifies ---
+    "vouchers:reimbursement-new": Spec(
+        role_page(Role.APPLICANT, ok=NOT_FOUND),
+        kwargs=lambda w: {"code": w.voucher.code},
+        post=Post(role_page(Role.APPLICANT, ok=NOT_FOUND)),
+    ),
+    "vouchers:reimbursements": Spec(role_page(Role.REVIEWER)),
+    "vouchers:reimbursement-detail": Spec(
+        object_page(ENTERPRISE_READERS), kwargs=_reimbursement
+    ),
+    "vouchers:reimbursement-decide": Spec(
+        role_page(Role.REVIEWER, ok=NOT_ALLOWED),
+        kwargs=_reimbursement,
+        post=Post(
+            role_page(
+                Role.REVIEWER,
+                ok=to("vouchers:reimbursement-detail"),
+                other_reviewer=NOT_FOUND,
+            ),
+            data=lambda w: {"decision": "verify", "amount": "10.00"},
+            done=lambda w, client: Reimbursement.objects.filter(
+                pk=w.reimbursement.pk, status="verified"
+            ).exists(),
+            writers=frozenset({"reviewer"}),
+        ),
+    ),
     "vouchers-api:statements": Spec(everyone(Go(401))),
     "vouchers-api:statement-detail": Spec(
         everyone(Go(401)), kwargs=lambda w: {"pk": 1}

@@ -54,3 +54,7 @@ RECORDS_FILE = "records_file"  # the provider's records file cannot be read
 NOT_RECONCILED = "not_reconciled"  # no records uploaded, or differences unexplained
 PAYMENT_AMOUNT = "payment_amount"  # a payment is the statement's total, not another sum
 DUPLICATE_REFERENCE = "duplicate_reference"  # the payment reference is used already
+
+# Webhooks (a provider's endpoints)
+WEBHOOK_URL = "webhook_url"  # not an HTTPS URL of a public host
+WEBHOOK_LIMIT = "webhook_limit"  # the provider has the most endpoints allowed

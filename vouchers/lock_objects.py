@@ -30,6 +30,10 @@ account in the program. Charges on different vouchers share no row; only
 confirmations for one provider meet on its payable row, for the length of
 one UPDATE's transaction.
 
+A reimbursement: the voucher (FOR NO KEY UPDATE), then the reimbursement,
+then the voucher's own accounts (balance, hold, payable to the enterprise)
+in primary-key order; like a charge, it shares no row with other vouchers.
+
 Settlement: a statement's row (FOR UPDATE) first, then the provider's
 payable and paid-out accounts in primary-key order (payment). Building a
 statement locks the confirmed charges it lists (final rows only a
@@ -50,6 +54,7 @@ from .models import (
     LedgerAccount,
     Program,
     Redemption,
+    Reimbursement,
     Statement,
     Voucher,
 )
@@ -61,6 +66,7 @@ __all__ = [
     "funding_accounts_lock",
     "program_lock",
     "redemption_lock",
+    "reimbursement_lock",
     "statement_lock",
     "voucher_lock",
     "voucher_lock_queryset",
@@ -129,6 +135,15 @@ def voucher_lock(pk: int) -> Voucher:
 def redemption_lock(pk: int) -> Redemption:
     """A charge, after its voucher (voucher_lock)."""
     return Redemption.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def reimbursement_lock(pk: int) -> Reimbursement:
+    """A reimbursement, after its voucher (voucher_lock)."""
+    return (
+        Reimbursement.objects.select_for_update(of=("self",))
+        .select_related("voucher", "enterprise", "program")
+        .get(pk=pk)
+    )
 
 
 def statement_lock(pk: int) -> Statement:

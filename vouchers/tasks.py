@@ -5,10 +5,13 @@ from .provider_api.tasks import idempotency_keys_purge
 from .redemption.tasks import redemptions_confirm_due
 from .review.tasks import reviewer_digest
 from .settlement.tasks import statements_build_due
+from .webhooks.tasks import webhook_deliver, webhooks_deliver_due
 
 __all__ = [
     "idempotency_keys_purge",
     "redemptions_confirm_due",
     "reviewer_digest",
     "statements_build_due",
+    "webhook_deliver",
+    "webhooks_deliver_due",
 ]

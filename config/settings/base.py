@@ -204,6 +204,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# PROVIDER WEBHOOKS (vouchers/webhooks/transport.py says the destination rule)
+# Private, loopback and link-local hosts are refused as webhook destinations
+# unless this is on (tests; a closed network where providers sit inside it).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
+# A CA bundle to verify receivers' certificates with instead of the system's.
+WEBHOOK_CA_FILE = env("WEBHOOK_CA_FILE", default="")
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_ENDPOINTS_MAX = 5
+
 # REST FRAMEWORK
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -192,3 +192,22 @@ def test_the_demo_reviewers_see_their_applications_on_the_queue_page(loaded, cli
     for application in waiting:
         assert application.number in page
     assert page.count('data-testid="queue-row"') == 2
+
+
+def test_the_model_voucher_has_a_verified_and_a_waiting_reimbursement(loaded, client):
+    # given the demo, loaded once for the module
+    from vouchers.demo.reimbursements import VERIFIER
+    from vouchers.models import Reimbursement
+
+    # then
+    claims = {r.status: r for r in Reimbursement.objects.select_related("program")}
+    assert set(claims) == {"verified", "submitted"}
+    assert {r.program.code for r in claims.values()} == {"ZJ-MODEL-2026"}
+    verified = claims["verified"]
+    assert verified.verified_amount < verified.amount
+    assert verified.decision_reason
+    assert check_ledger() == []
+    # and the waiting one is on the Haishu reviewer's page
+    client.force_login(get_user_model().objects.get(email=VERIFIER))
+    page = client.get(reverse("vouchers:reimbursements")).content.decode()
+    assert claims["submitted"].invoice_number in page

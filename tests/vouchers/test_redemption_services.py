@@ -418,9 +418,9 @@ def test_check_ledger_reports_held_money_without_a_pending_charge(setup):
     code = setup.voucher.code
     assert problems == [
         f"voucher {code}: 1250.00 held in the ledger but its pending and disputed "
-        "charges add up to 0.00",
-        f"voucher {code}: 0.00 confirmed in the ledger but its confirmed charges add "
-        "up to 1250.00",
+        "charges and reimbursements under review add up to 0.00",
+        f"voucher {code}: 0.00 confirmed in the ledger but its confirmed charges and "
+        "verified reimbursements add up to 1250.00",
         f"provider {setup.provider.pk} in program {setup.voucher.program_id}: payable "
         "+ paid out 0.00 but its confirmed charges add up to 1250.00",
     ]

@@ -31,6 +31,7 @@ from ..models import LedgerAccount, LedgerTransfer, Voucher
 from ..permissions import PROGRAM_READERS
 from ..programs.labels import FUNDING_LABELS
 from ..redemption.selectors import voucher_charges
+from ..reimbursement.selectors import reimburses, voucher_reimbursements
 from .documents import certificate_pdf
 from .selectors import voucher_for_reader_or_404, voucher_list_for_member
 
@@ -147,6 +148,11 @@ def voucher_detail(request, code):
             "balance": yuan(balance),
             "held": yuan(held),
             "charges": [(c, yuan(c.amount)) for c in voucher_charges(voucher)],
+            "reimburses": reimburses(voucher),
+            "reimbursements": voucher_reimbursements(voucher),
+            "may_claim": member
+            and voucher.status == voucher.Status.ACTIVE
+            and not _is_past_expiry(voucher),
             "is_member": member,
             "transfers": transfers,
             "qr": qr_svg_data_uri(voucher.code),

@@ -27,6 +27,7 @@ from ..models import (
     LedgerTransfer,
     Payment,
     Redemption,
+    Reimbursement,
     Statement,
     Voucher,
 )
@@ -42,6 +43,7 @@ VOUCHERS = Voucher._meta.db_table
 REDEMPTIONS = Redemption._meta.db_table
 STATEMENTS = Statement._meta.db_table
 PAYMENTS = Payment._meta.db_table
+REIMBURSEMENTS = Reimbursement._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def check_ledger() -> list[Violation]:
         *_vouchers_add_up(),
         *_providers_add_up(),
         *_payments_add_up(),
+        *_enterprises_add_up(),
     ]
 
 
@@ -140,17 +143,25 @@ def _vouchers_add_up() -> Iterator[Violation]:
         ),
         confirmed AS (
             SELECT debit_id AS account_id, SUM(amount) AS total FROM {TRANSFERS}
-            WHERE kind = %s GROUP BY debit_id
+            WHERE kind IN (%s, %s) GROUP BY debit_id
         ),
         released AS (
             SELECT debit_id AS account_id, SUM(amount) AS total FROM {TRANSFERS}
-            WHERE kind <> %s GROUP BY debit_id
+            WHERE kind NOT IN (%s, %s) GROUP BY debit_id
         ),
         charges AS (
-            SELECT voucher_id,
-                SUM(CASE WHEN status IN (%s, %s) THEN amount ELSE 0 END) AS held,
-                SUM(CASE WHEN status = %s THEN amount ELSE 0 END) AS confirmed
-            FROM {REDEMPTIONS} GROUP BY voucher_id
+            SELECT voucher_id, SUM(held) AS held, SUM(confirmed) AS confirmed
+            FROM (
+                SELECT voucher_id,
+                    CASE WHEN status IN (%s, %s) THEN amount ELSE 0 END AS held,
+                    CASE WHEN status = %s THEN amount ELSE 0 END AS confirmed
+                FROM {REDEMPTIONS}
+                UNION ALL
+                SELECT voucher_id,
+                    CASE WHEN status = %s THEN amount ELSE 0 END,
+                    CASE WHEN status = %s THEN verified_amount ELSE 0 END
+                FROM {REIMBURSEMENTS}
+            ) used GROUP BY voucher_id
         ),
         parts AS (
             SELECT v.code, v.face_value,
@@ -178,8 +189,9 @@ def _vouchers_add_up() -> Iterator[Violation]:
            OR ROUND(confirmed, 2) <> ROUND(charges_confirmed, 2)
         ORDER BY code
     """
-    params = [T.VOUCHER_ISSUED, T.CHARGE_CONFIRMED, T.CHARGE_HELD, *HELD_STATUSES]
-    params += [R.CONFIRMED]
+    params: list[str] = [T.VOUCHER_ISSUED, T.CHARGE_CONFIRMED, T.REIMBURSEMENT_VERIFIED]
+    params += [T.CHARGE_HELD, T.REIMBURSEMENT_HELD, *HELD_STATUSES, R.CONFIRMED]
+    params += [Reimbursement.Status.SUBMITTED, Reimbursement.Status.VERIFIED]
     params += [K.VOUCHER, K.HELD]
     for row in _rows(sql, params):
         code = row[0]
@@ -198,12 +210,12 @@ def _vouchers_add_up() -> Iterator[Violation]:
         if held != c_held:
             yield Violation(
                 f"voucher {code}: {held} held in the ledger but its pending and "
-                f"disputed charges add up to {c_held}"
+                f"disputed charges and reimbursements under review add up to {c_held}"
             )
         if confirmed != c_confirmed:
             yield Violation(
                 f"voucher {code}: {confirmed} confirmed in the ledger but its "
-                f"confirmed charges add up to {c_confirmed}"
+                f"confirmed charges and verified reimbursements add up to {c_confirmed}"
             )
 
 
@@ -290,4 +302,37 @@ def _payments_add_up() -> Iterator[Violation]:
         yield Violation(
             f"statement {number}: total {_fen(total)} for {count} charge(s), but "
             f"its charges add up to {_fen(charges)} for {lines}"
+        )
+
+
+def _enterprises_add_up() -> Iterator[Violation]:
+    """For every voucher: what is payable to its enterprise = its verified
+    reimbursements."""
+    sql = f"""
+        WITH
+        verified AS (
+            SELECT voucher_id, SUM(verified_amount) AS total FROM {REIMBURSEMENTS}
+            WHERE status = %s GROUP BY voucher_id
+        ),
+        ledger AS (
+            SELECT voucher_id, SUM(balance) AS total FROM {ACCOUNTS}
+            WHERE kind = %s GROUP BY voucher_id
+        ),
+        vouchers AS (
+            SELECT voucher_id FROM verified UNION SELECT voucher_id FROM ledger
+        )
+        SELECT v.code, COALESCE(l.total, 0), COALESCE(r.total, 0)
+        FROM vouchers x
+        JOIN {VOUCHERS} v ON v.id = x.voucher_id
+        LEFT JOIN verified r ON r.voucher_id = x.voucher_id
+        LEFT JOIN ledger l ON l.voucher_id = x.voucher_id
+        WHERE ROUND(COALESCE(l.total, 0), 2) <> ROUND(COALESCE(r.total, 0), 2)
+        ORDER BY v.code
+    """
+    for code, ledger, verified in _rows(
+        sql, [Reimbursement.Status.VERIFIED, K.ENTERPRISE_PAYABLE]
+    ):
+        yield Violation(
+            f"voucher {code}: {_fen(ledger)} payable to the enterprise but its "
+            f"verified reimbursements add up to {_fen(verified)}"
         )

@@ -9,6 +9,8 @@
 - redemption:   Redemption (a provider's charge against a voucher)
 - provider_api: ProviderApiKey, IdempotentRequest
 - settlement:   Statement, Reconciliation, ReconciliationItem, Payment
+- reimbursement: Reimbursement, InvoiceUse (the invoice register of both modes)
+- webhooks:     WebhookEndpoint, WebhookDelivery (provider webhooks)
 
 Import them from here (``from vouchers.models import Application``).
 """
@@ -30,6 +32,11 @@ from .ledger import LedgerAccount, LedgerTransfer
 from .programs import PROGRAM_STATES, Program, ProgramVersion
 from .provider_api import IdempotentRequest, ProviderApiKey
 from .redemption import REDEMPTION_STATES, Redemption
+from .reimbursement import (
+    REIMBURSEMENT_STATES,
+    InvoiceUse,
+    Reimbursement,
+)
 from .settlement import (
     STATEMENT_STATES,
     Payment,
@@ -38,6 +45,7 @@ from .settlement import (
     Statement,
 )
 from .vouchers import VOUCHER_STATES, Voucher
+from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "APPLICATION_STATES",
@@ -45,6 +53,7 @@ __all__ = [
     "LIVE_STATUSES",
     "PROGRAM_STATES",
     "REDEMPTION_STATES",
+    "REIMBURSEMENT_STATES",
     "STATEMENT_STATES",
     "VOUCHER_STATES",
     "Application",
@@ -52,6 +61,7 @@ __all__ = [
     "ApplicationRevision",
     "EligibilityDecision",
     "IdempotentRequest",
+    "InvoiceUse",
     "LedgerAccount",
     "LedgerTransfer",
     "LineItem",
@@ -63,8 +73,12 @@ __all__ = [
     "Reconciliation",
     "ReconciliationItem",
     "Redemption",
+    "Reimbursement",
     "RejectionReason",
     "Review",
     "Statement",
     "Voucher",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

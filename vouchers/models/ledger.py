@@ -11,7 +11,9 @@ from .programs import Program
 from .vouchers import Voucher
 
 # Accounts that belong to one voucher, and to one provider (within a program).
-VOUCHER_KINDS = ("voucher", "held")
+# A voucher's own accounts: its balance, what is held on it (charges and
+# reimbursements under review), what is payable to its enterprise.
+VOUCHER_KINDS = ("voucher", "held", "enterprise_payable")
 PROVIDER_KINDS = ("provider_payable", "paid_out")
 
 
@@ -22,7 +24,8 @@ class LedgerAccount(models.Model):
     minus what it has appropriated.
 
     Three owners: the program (funding, budget), one voucher (its remaining
-    balance and what is held on it by pending charges), or one provider in
+    balance, what is held on it by pending charges and reimbursements under
+    review, and what is payable to its enterprise), or one provider in
     the program (what the department owes it, and what it has paid). A
     charge therefore touches only its own voucher's rows; see
     ``vouchers/lock_objects.py``.
@@ -37,6 +40,7 @@ class LedgerAccount(models.Model):
         PROVIDER_PAYABLE = "provider_payable", _("Payable to provider")
         PAID_OUT = "paid_out", _("Paid out")
         RELEASED = "released", _("Released")
+        ENTERPRISE_PAYABLE = "enterprise_payable", _("Payable to the enterprise")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     program = models.ForeignKey(
@@ -120,6 +124,18 @@ class TransferKind(models.TextChoices):
         _("Charge confirmed, payable to the provider"),
     )
     STATEMENT_PAID = "statement_paid", _("Statement paid to the provider")
+    REIMBURSEMENT_HELD = (
+        "reimbursement_held",
+        _("Reimbursement claimed, held on the voucher"),
+    )
+    REIMBURSEMENT_VERIFIED = (
+        "reimbursement_verified",
+        _("Reimbursement verified, payable to the enterprise"),
+    )
+    REIMBURSEMENT_RETURNED = (
+        "reimbursement_returned",
+        _("Reimbursement not verified, returned to the voucher"),
+    )
 
 
 class LedgerTransfer(models.Model):

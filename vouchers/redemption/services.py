@@ -36,6 +36,7 @@ from enterprises.models import Membership, Offering, Provider
 from enterprises.uscc import normalize_uscc
 
 from .. import error_codes
+from ..invoices import invoice_release, invoice_taken, invoice_use
 from ..issuance import codes
 from ..ledger.services import (
     provider_account,
@@ -53,6 +54,7 @@ from ..models import (
     Voucher,
 )
 from ..programs.selectors import program_version_at
+from ..webhooks.events import charge_event_emit
 from .scope import may_decide_dispute
 
 K = LedgerAccount.Kind
@@ -132,6 +134,15 @@ def _chargeable_or_refuse(voucher: Voucher, today: date) -> None:
             error_codes.VOUCHER_EXPIRED,
             "voucher_code",
         )
+
+
+# The voucher and provider rules, also for reimbursements (one place per rule).
+def chargeable_or_refuse(voucher: Voucher, today: date) -> None:
+    _chargeable_or_refuse(voucher, today)
+
+
+def provider_approved_or_refuse(provider: Provider, program: Program) -> None:
+    _provider_or_refuse(provider, program)
 
 
 def _provider_or_refuse(provider: Provider, program: Program) -> None:
@@ -293,8 +304,9 @@ def redemption_charge(
             confirm_by=now + timedelta(days=params.confirmation_window_days),
             created_by=actor,
         )
+        invoice_use(redemption)
     except IntegrityError as exc:
-        if violates(exc, ONE_INVOICE, columns=INVOICE_COLUMNS):
+        if violates(exc, ONE_INVOICE, columns=INVOICE_COLUMNS) or invoice_taken(exc):
             raise _duplicate_invoice() from exc
         raise
     transfer(
@@ -351,7 +363,9 @@ def _confirm(redemption: Redemption, actor: User | None) -> None:
 
 
 def _void(redemption: Redemption, actor: User | None) -> None:
-    """Move the held amount back onto the voucher."""
+    """Move the held amount back onto the voucher; the invoice may back
+    another redemption again."""
+    invoice_release(redemption=redemption)
     transfer(
         debit=voucher_account(redemption.voucher, K.HELD),
         credit=voucher_account(redemption.voucher),
@@ -414,6 +428,7 @@ def _decide(
         before={"status": before},
         after={"status": to, **fields},
     )
+    charge_event_emit(redemption)
     return redemption
 
 

@@ -51,6 +51,7 @@ from ..models import (
 )
 from ..programs.selectors import program_version_at
 from ..provider_api.services import provider_staff_or_refuse
+from ..webhooks.events import statement_ready_emit
 from .periods import period_before
 from .records import Record, records_read
 from .selectors import latest_reconciliation
@@ -150,7 +151,7 @@ def statement_build(
         target=statement,
         after=_snapshot(statement),
     )
-    # WEBHOOK-EMIT (statement.ready): wired once vouchers.webhooks lands
+    statement_ready_emit(statement)
     return statement
 
 

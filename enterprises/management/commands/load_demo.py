@@ -28,6 +28,7 @@ from enterprises.uscc import make_uscc
 from vouchers.demo.applications import load_application_demo
 from vouchers.demo.programs import load_demo_programs
 from vouchers.demo.redemptions import load_redemption_demo
+from vouchers.demo.reimbursements import load_reimbursement_demo
 from vouchers.demo.settlement import load_settlement_demo
 
 # (e-mail, name, role, organisation key)
@@ -85,6 +86,7 @@ class Command(BaseCommand):
             register["statements"] = load_settlement_demo(
                 provider=provider, manager=manager, voucher=charges["voucher"]
             )["statements"]
+            register["reimbursements"] = load_reimbursement_demo()["reimbursements"]
         self._print(rows, created_departments, register)
         self._print_api(charges["key"], charges["voucher"])
 

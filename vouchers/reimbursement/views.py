@@ -1,0 +1,146 @@
+"""Reimbursement pages: the enterprise claims from its voucher (a program
+that reimburses after payment); reviewers of its region verify or reject;
+members, reviewers, managers and auditors read a claim."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import role_required, signed_in
+from accounts.roles import Role
+from config.exceptions import ApplicationError
+from config.forms import apply_service_error
+from config.money import yuan
+from enterprises.permissions import is_enterprise_member
+
+from ..issuance.selectors import voucher_for_reader_or_404
+from ..ledger.selectors import voucher_balance
+from . import services
+from .forms import ClaimForm, VerifyForm
+from .scope import may_verify
+from .selectors import reimbursement_for_reader_or_404, reimburses, verify_queue
+
+
+@role_required(Role.APPLICANT)
+def claim_new(request, code: str):
+    voucher = voucher_for_reader_or_404(request.user, code)
+    if not is_enterprise_member(request.user, voucher.enterprise) or not reimburses(
+        voucher
+    ):
+        raise Http404
+    form = ClaimForm(
+        request.POST or None, request.FILES or None, program=voucher.program
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            r = services.reimbursement_submit(
+                voucher=voucher,
+                user=request.user,
+                claim=form.to_claim(),
+                proof=form.cleaned_data["proof"],
+            )
+        except ApplicationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Claim submitted: %(amount)s yuan is held on the voucher until a reviewer of your region verifies it."
+                )
+                % {"amount": yuan(r.amount)},
+            )
+            return redirect("vouchers:reimbursement-detail", pk=r.pk)
+    voucher_url = reverse("vouchers:voucher-detail", args=[voucher.code])
+    return render(
+        request,
+        "vouchers/reimbursement/claim_form.html",
+        {
+            "voucher": voucher,
+            "form": form,
+            "balance": yuan(voucher_balance(voucher)),
+            "breadcrumbs": [
+                (_("My vouchers"), reverse("vouchers:voucher-list")),
+                (voucher.code, voucher_url),
+                (_("Claim a reimbursement"), None),
+            ],
+        },
+    )
+
+
+@role_required(Role.REVIEWER)
+def queue(request):
+    page = Paginator(verify_queue(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vouchers/reimbursement/queue.html",
+        {"page": page, "breadcrumbs": [(_("Reimbursements to verify"), None)]},
+    )
+
+
+@signed_in
+def detail(request, pk: int, form: VerifyForm | None = None):
+    r = reimbursement_for_reader_or_404(request.user, pk)
+    may_decide = r.status == r.Status.SUBMITTED and may_verify(request.user, r)
+    if is_enterprise_member(request.user, r.enterprise):
+        crumbs = [
+            (_("My vouchers"), reverse("vouchers:voucher-list")),
+            (r.voucher.code, reverse("vouchers:voucher-detail", args=[r.voucher.code])),
+        ]
+    else:
+        crumbs = [(_("Reimbursements to verify"), reverse("vouchers:reimbursements"))]
+    return render(
+        request,
+        "vouchers/reimbursement/detail.html",
+        {
+            "r": r,
+            "may_decide": may_decide,
+            "form": form or VerifyForm(initial={"amount": r.amount}),
+            "breadcrumbs": [
+                *crumbs,
+                (_("Reimbursement %(number)s") % {"number": r.invoice_number}, None),
+            ],
+        },
+    )
+
+
+@role_required(Role.REVIEWER)
+@require_POST
+def decide(request, pk: int):
+    r = reimbursement_for_reader_or_404(request.user, pk)
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        return detail(request, pk, form=form)
+    d = form.cleaned_data
+    try:
+        if d["decision"] == "verify":
+            if d["amount"] is None:
+                raise ApplicationError(
+                    _("Enter the verified amount."), field="amount", code="invalid"
+                )
+            r = services.reimbursement_verify(
+                reimbursement=r,
+                user=request.user,
+                amount=d["amount"],
+                reason=d["reason"],
+            )
+            message = _("Verified: %(amount)s yuan is payable to the enterprise.") % {
+                "amount": yuan(r.verified_amount)
+            }
+        else:
+            r = services.reimbursement_reject(
+                reimbursement=r, user=request.user, reason=d["reason"]
+            )
+            message = _("Rejected: %(amount)s yuan is back on the voucher.") % {
+                "amount": yuan(r.amount)
+            }
+    except ApplicationError as exc:
+        apply_service_error(form, exc)
+        return detail(request, pk, form=form)
+    messages.success(request, message)
+    return redirect("vouchers:reimbursement-detail", pk=r.pk)
