@@ -34,6 +34,16 @@ NAVIGATION = [
         "vouchers:statement-queue",
         {Role.PROGRAM_MANAGER, Role.AUDITOR},
     ),
+    (
+        _("Reimbursements to pay"),
+        "vouchers:reimbursements-to-pay",
+        {Role.PROGRAM_MANAGER},
+    ),
+    (
+        _("Clawbacks"),
+        "vouchers:clawbacks",
+        {Role.PROGRAM_MANAGER, Role.AUDITOR},
+    ),
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]

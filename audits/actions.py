@@ -71,6 +71,13 @@ STATEMENT_PAID = "statement.paid"
 REIMBURSEMENT_SUBMITTED = "reimbursement.submitted"
 REIMBURSEMENT_VERIFIED = "reimbursement.verified"
 REIMBURSEMENT_REJECTED = "reimbursement.rejected"
+REIMBURSEMENT_PAID = "reimbursement.paid"
+CHARGE_VOIDED_VOUCHER_CLOSED = "charge.voided_voucher_closed"
+VOUCHER_EXPIRED = "voucher.expired"
+VOUCHER_REVOKED = "voucher.revoked"
+VOUCHER_EXPIRY_REMINDED = "voucher.expiry_reminded"
+CLAWBACK_RECORDED = "clawback.recorded"
+CLAWBACK_REPAYMENT_RECORDED = "clawback.repayment_recorded"
 WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created"
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 WEBHOOK_DELIVERY_REQUESTED = "webhook.delivery_requested"
@@ -147,6 +154,15 @@ LABELS = {
     REIMBURSEMENT_SUBMITTED: _("Reimbursement claimed by the enterprise"),
     REIMBURSEMENT_VERIFIED: _("Reimbursement verified"),
     REIMBURSEMENT_REJECTED: _("Reimbursement rejected"),
+    REIMBURSEMENT_PAID: _("Reimbursement paid to the enterprise"),
+    CHARGE_VOIDED_VOUCHER_CLOSED: _(
+        "Pending charge voided when its voucher expired or was revoked"
+    ),
+    VOUCHER_EXPIRED: _("Voucher expired, unused balance released"),
+    VOUCHER_REVOKED: _("Voucher revoked, unused balance released"),
+    VOUCHER_EXPIRY_REMINDED: _("Voucher expiry reminder sent"),
+    CLAWBACK_RECORDED: _("Clawback recorded"),
+    CLAWBACK_REPAYMENT_RECORDED: _("Clawback repayment recorded"),
     WEBHOOK_ENDPOINT_CREATED: _("Webhook endpoint registered"),
     WEBHOOK_ENDPOINT_DISABLED: _("Webhook endpoint disabled"),
     WEBHOOK_DELIVERY_REQUESTED: _("Webhook delivery requested by a person"),

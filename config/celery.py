@@ -42,6 +42,17 @@ app.conf.beat_schedule = {
         "task": "vouchers.tasks.statements_build_due",
         "schedule": crontab(hour=1, minute=15),
     },
+    # https://crontab.guru/#5_0_*_*_* : just after midnight (Asia/Shanghai), the
+    # vouchers whose last valid day was yesterday expire
+    "vouchers-expire-due": {
+        "task": "vouchers.tasks.vouchers_expire_due",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # https://crontab.guru/#0_9_*_*_* : at 09:00, the 30- and 7-day expiry reminders
+    "voucher-expiry-reminders": {
+        "task": "vouchers.tasks.voucher_expiry_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # https://crontab.guru/#*_*_*_*_* : webhook deliveries due (retries with
     # back-off, and any a lost task or a dead worker left)
     "webhooks-deliver-due": {

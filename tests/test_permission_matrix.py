@@ -86,6 +86,7 @@ from vouchers.ledger.services import transfer, voucher_account
 from vouchers.models import (
     Application,
     ApplicationDocument,
+    Clawback,
     LedgerAccount,
     LedgerTransfer,
     Program,
@@ -343,6 +344,10 @@ class World:
     # claim form answers 404 (a member of a reimbursing program's voucher
     # gets it: tests/vouchers/test_reimbursement_pages.py).
     reimbursement: Reimbursement | None = None
+    # An open clawback of 10.00 on the applicant's voucher, recorded by the
+    # program manager (through the ORM: the service's rules are in
+    # tests/vouchers/test_lifecycle.py).
+    clawback: Clawback | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -516,6 +521,16 @@ def _build_world() -> World:
     )
     _add_charges(world)
     world.reimbursement = _add_reimbursement(world)
+    world.clawback = Clawback.objects.create(
+        voucher=world.voucher,
+        program=world.voucher.program,
+        enterprise=world.voucher.enterprise,
+        amount=Decimal("10.00"),
+        legal_basis="第十二条",
+        reason="重复申领",
+        due_on=timezone.localdate(),
+        created_by=world.users["program_manager"],
+    )
     return world
 
 
@@ -763,6 +778,11 @@ CHARGE_READERS = {"provider_staff"} | MEMBERS | GOV_READERS_XIHU
 def _charge(w: World) -> dict:
     assert w.charge is not None
     return {"pk": w.charge.pk}
+
+
+def _clawback(w: World) -> dict:
+    assert w.clawback is not None
+    return {"pk": w.clawback.pk}
 
 
 def _reimbursement(w: World) -> dict:
@@ -1552,6 +1572,63 @@ EXPECTED: dict[str, Spec] = {
                 pk=w.reimbursement.pk, status="verified"
             ).exists(),
             writers=frozenset({"reviewer"}),
+        ),
+    ),
+    # The world's claim is not verified yet: the payment is refused by the
+    # service (the claim's page again, nothing written).
+    "vouchers:reimbursements-to-pay": Spec(role_page(Role.PROGRAM_MANAGER)),
+    "vouchers:reimbursement-pay": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_reimbursement,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER),
+            data=lambda w: {
+                "reference": "GK-MATRIX-1",
+                "paid_on": timezone.localdate().isoformat(),
+            },
+            done=lambda w, client: Reimbursement.objects.filter(
+                pk=w.reimbursement.pk, status="paid"
+            ).exists(),
+        ),
+    ),
+    # --- lifecycle: the program manager revokes and claws back ---
+    "vouchers:voucher-revoke": Spec(
+        role_page(Role.PROGRAM_MANAGER),
+        kwargs=_voucher,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("vouchers:voucher-detail")),
+            data=lambda w: {"reason": "提供虚假材料"},
+            done=lambda w, client: Voucher.objects.filter(
+                pk=w.voucher.pk, status="revoked"
+            ).exists(),
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
+    # Nothing was paid out through the world's voucher: a clawback is
+    # refused by the service (the form again, nothing written).
+    "vouchers:clawback-new": Spec(
+        role_page(Role.PROGRAM_MANAGER),
+        kwargs=_voucher,
+        post=Post(role_page(Role.PROGRAM_MANAGER)),
+    ),
+    "vouchers:clawbacks": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "vouchers:clawback-detail": Spec(
+        object_page(MEMBERS | {"program_manager", "auditor"}), kwargs=_clawback
+    ),
+    "vouchers:clawback-repayment": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_clawback,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("vouchers:clawback-detail")),
+            data=lambda w: {
+                "amount": "10.00",
+                "paid_on": timezone.localdate().isoformat(),
+                "reference": "HK-MATRIX-1",
+            },
+            done=lambda w, client: Clawback.objects.filter(
+                pk=w.clawback.pk, status="repaid"
+            ).exists(),
+            writers=frozenset({"program_manager"}),
         ),
     ),
     "vouchers-api:statements": Spec(everyone(Go(401))),

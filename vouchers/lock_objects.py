@@ -34,6 +34,15 @@ A reimbursement: the voucher (FOR NO KEY UPDATE), then the reimbursement,
 then the voucher's own accounts (balance, hold, payable to the enterprise)
 in primary-key order; like a charge, it shares no row with other vouchers.
 
+Expiry and revocation (lifecycle): the voucher (FOR NO KEY UPDATE), then
+each pending charge in primary-key order, then the accounts: the voucher's
+own, the provider's payable (a charge confirmed on closing) and the budget
+pools it was issued from (the release), all through ``transfer``. The
+voucher comes before any budget row, as nothing that holds a budget row
+(an approval) ever waits for an existing voucher. A clawback's repayment:
+the clawback's row (FOR UPDATE), then the program's repayments and
+recovered accounts.
+
 Settlement: a statement's row (FOR UPDATE) first, then the provider's
 payable and paid-out accounts in primary-key order (payment). Building a
 statement locks the confirmed charges it lists (final rows only a
@@ -51,6 +60,7 @@ from enterprises.lock_objects import enterprise_lock
 
 from .models import (
     Application,
+    Clawback,
     LedgerAccount,
     Program,
     Redemption,
@@ -62,6 +72,7 @@ from .models import (
 __all__ = [
     "application_lock",
     "budget_accounts_lock",
+    "clawback_lock",
     "enterprise_lock",
     "funding_accounts_lock",
     "program_lock",
@@ -135,6 +146,18 @@ def voucher_lock(pk: int) -> Voucher:
 def redemption_lock(pk: int) -> Redemption:
     """A charge, after its voucher (voucher_lock)."""
     return Redemption.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def clawback_lock(pk: int) -> Clawback:
+    """A clawback, FOR UPDATE (each repayment): repayments of one clawback
+    run one at a time, so they never add up past its amount. Then the
+    program's repayments and recovered accounts (primary-key order, in
+    transfer)."""
+    return (
+        Clawback.objects.select_for_update(of=("self",))
+        .select_related("program", "voucher", "enterprise")
+        .get(pk=pk)
+    )
 
 
 def reimbursement_lock(pk: int) -> Reimbursement:

@@ -1,6 +1,7 @@
 """The vouchers app's Celery tasks, for Celery's autodiscovery (which looks
 for ``<app>.tasks``): each sub-package keeps its own in its tasks.py."""
 
+from .lifecycle.tasks import voucher_expiry_reminders, vouchers_expire_due
 from .provider_api.tasks import idempotency_keys_purge
 from .redemption.tasks import redemptions_confirm_due
 from .review.tasks import reviewer_digest
@@ -12,6 +13,8 @@ __all__ = [
     "redemptions_confirm_due",
     "reviewer_digest",
     "statements_build_due",
+    "voucher_expiry_reminders",
+    "vouchers_expire_due",
     "webhook_deliver",
     "webhooks_deliver_due",
 ]

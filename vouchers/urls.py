@@ -2,6 +2,7 @@
 and the voucher pages, each sub-package listing its own."""
 
 from .issuance.urls import urlpatterns as voucher_pages
+from .lifecycle.urls import urlpatterns as lifecycle_pages
 from .provider_api.urls import page_urlpatterns as api_key_pages
 from .redemption.urls import urlpatterns as charge_pages
 from .reimbursement.urls import urlpatterns as reimbursement_pages
@@ -17,6 +18,7 @@ urlpatterns = [
     *api_key_pages,
     *charge_pages,
     *reimbursement_pages,
+    *lifecycle_pages,
     *statement_pages,
     *webhook_pages,
 ]

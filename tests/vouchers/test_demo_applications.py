@@ -211,3 +211,15 @@ def test_the_model_voucher_has_a_verified_and_a_waiting_reimbursement(loaded, cl
     client.force_login(get_user_model().objects.get(email=VERIFIER))
     page = client.get(reverse("vouchers:reimbursements")).content.decode()
     assert claims["submitted"].invoice_number in page
+
+
+def test_one_voucher_has_expired_and_one_has_a_clawback_half_repaid(loaded):
+    from vouchers.models import Clawback
+
+    expired = Voucher.objects.get(status=Voucher.Status.EXPIRED)
+    assert expired.program.code == "ZJ-BENCHMARK-2026"
+    assert expired.expires_on < expired.closed_at.date()
+    clawback = Clawback.objects.get()
+    assert clawback.status == "open"
+    assert clawback.repaid == clawback.amount / 2
+    assert check_ledger() == []

@@ -476,7 +476,8 @@ def test_check_ledger_reports_a_cached_balance_that_differs_from_the_transfers(
     assert problems == [
         f"account {acc.pk} (budget): cached balance 51.00 but transfers give 50.00",
         f"program {healthy.program_id}: balances add up to 1.00, not 0 (appropriated ≠ "
-        "budget + reserved + vouchers + held + payable + paid out + released)",
+        "budget + reserved + vouchers + held + payable + paid out + released, or "
+        "repaid ≠ recovered)",
     ]
 
 

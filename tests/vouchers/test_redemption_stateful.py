@@ -8,8 +8,9 @@ so duplicates happen; sometimes another enterprise's credit code or the
 other provider's offering), confirmations by the enterprise or a stranger,
 disputes with or without a reason, voids by the right or the wrong
 provider, decisions of a dispute by reviewers in and out of the region,
-and the confirmation window passing (``redemptions_confirm_due`` with a
-clock moved on). Alongside, a model expects every charge's status, every
+the confirmation window passing (``redemptions_confirm_due`` with a
+clock moved on), a voucher's validity ending (``vouchers_expire_due``) and
+its revocation by a program manager (or an attempt by an applicant). Alongside, a model expects every charge's status, every
 voucher's remaining and held amounts and every provider's payable, and,
 for every call, the refusal's code (the services check in a fixed order,
 which the model follows) or its success.
@@ -21,8 +22,8 @@ action, on its charge (``redemptions_confirm_due``: one per charge it
 confirmed). After every step, the invariants:
 
 * the database is the model (statuses, balances, payables);
-* for every voucher, face value = remaining + held + confirmed, none below
-  zero; held = its pending and disputed charges; each provider's payable =
+* for every voucher, face value = remaining + held + confirmed + released,
+  none below zero; held = its pending and disputed charges; each provider's payable =
   its confirmed charges;
 * ``check_ledger()`` finds nothing;
 * no invoice (issuer, number) backs two charges that are not voided.
@@ -32,8 +33,9 @@ the end). Each example (one run of the machine) opens a savepoint in
 ``__init__`` and rolls it back in ``teardown``, so every example starts
 from the same database; the world (vouchers, providers, people), which
 takes a few seconds to make through the application workflow, is made
-once per test before the examples and, since only charges change it, each
-example's savepoint takes it back to exactly that state. Every service is
+once per test before the examples and each example's savepoint takes it
+back to exactly that state (expiry changes a voucher's date in the
+database only, never the world's objects). Every service is
 ``@transaction.atomic`` and so a savepoint inside the example's: a refused
 call (a duplicate invoice even fails an INSERT on the unique index) rolls
 back only itself, which the next call's queries show.
@@ -76,7 +78,9 @@ from tests.factories.accounts import UserFactory
 from tests.factories.redemption import OfferingFactory, charge_setup
 from vouchers import error_codes
 from vouchers.ledger.checks import check_ledger
+from vouchers.lifecycle import services as life
 from vouchers.models import LedgerAccount, LedgerTransfer, Redemption, Voucher
+from vouchers.models.ledger import EXTERNAL_KINDS
 from vouchers.programs.selectors import program_version_at
 from vouchers.redemption import services as svc
 from vouchers.redemption.services import INVOICE_MAX, REASON_MAX, Charge
@@ -155,6 +159,7 @@ class World:
     offerings: tuple[Offering, ...]  # providers[i]'s
     staff: tuple[object, ...]  # providers[i]'s
     reviewers: dict[str, object] = field(default_factory=dict)
+    manager: object = None
     window: timedelta = timedelta(days=7)
     price_above_list: str = "refuse"
 
@@ -190,6 +195,7 @@ class World:
                 "city": make_role_user(Role.REVIEWER, region="330100", mfa=False),
                 "elsewhere": make_role_user(Role.REVIEWER, region="330200", mfa=False),
             },
+            manager=make_role_user(Role.PROGRAM_MANAGER, mfa=False),
             window=timedelta(days=params.confirmation_window_days),
             price_above_list=params.price_above_list,
         )
@@ -236,6 +242,10 @@ class Charges(RuleBasedStateMachine):
         self.remaining = list(FACES)
         self.held = [ZERO, ZERO]
         self.payable = [ZERO, ZERO]
+        # expiry and revocation: which vouchers are closed, what went back to
+        # the budget
+        self.closed: list[str | None] = [None, None]
+        self.released = [ZERO, ZERO]
         # charges are made, and the window passes, on this clock
         self.clock = timezone.now()
         self.issued = [timezone.localdate(v.issued_at) for v in w.vouchers]
@@ -284,6 +294,8 @@ class Charges(RuleBasedStateMachine):
         self.held[c.voucher] -= c.amount
         if to == S.CONFIRMED:
             self.payable[c.provider] += c.amount
+        elif to == S.VOIDED and self.closed[c.voucher]:
+            self.released[c.voucher] += c.amount  # nothing to spend it on
         elif to == S.VOIDED:
             self.remaining[c.voucher] += c.amount
         c.status = to
@@ -294,6 +306,8 @@ class Charges(RuleBasedStateMachine):
         w = self.world
         if charge.credit_code != w.vouchers[v].enterprise.uscc:
             return error_codes.VOUCHER_NOT_FOUND
+        if self.closed[v]:
+            return error_codes.VOUCHER_NOT_ACTIVE
         today = timezone.localdate(self.clock)
         if w.vouchers[v].expires_on < today:
             return error_codes.VOUCHER_EXPIRED
@@ -572,6 +586,60 @@ class Charges(RuleBasedStateMachine):
         if due:
             event("confirmed by the window")
 
+    # -- the end of a voucher ----------------------------------------------------
+
+    def _close(self, v: int, status: str) -> None:
+        """The model of expiry and revocation: pending charges past their
+        window confirmed, the other pending ones voided, and everything not
+        held by a dispute released to the budget."""
+        self.closed[v] = status
+        for pk in self._with(S.PENDING):
+            c = self.charges[pk]
+            if c.voucher == v:
+                self._move(pk, S.CONFIRMED if c.confirm_by <= self.clock else S.VOIDED)
+        self.released[v] += self.remaining[v]
+        self.remaining[v] = ZERO
+
+    @rule(v=st.integers(0, 1), stranger=RARELY, reason=REASON_TEXTS)
+    def revoke(self, v, stranger, reason):
+        """A program manager revokes a voucher (an applicant may not)."""
+        w = self.world
+        user = w.stranger if stranger else w.manager
+        before = snapshot()
+        _, refused = attempt(
+            life.voucher_revoke,
+            voucher=w.vouchers[v],
+            user=user,
+            reason=reason,
+            now=self.clock,
+        )
+        if stranger:
+            return self._refused(before, refused, error_codes.OUT_OF_SCOPE)
+        if not reason.strip() or len(reason.strip()) > life.REASON_MAX:
+            return self._refused(before, refused, error_codes.INVALID)
+        if self.closed[v]:
+            return self._refused(before, refused, error_codes.VOUCHER_NOT_ACTIVE)
+        assert refused is None, refused
+        self._close(v, Voucher.Status.REVOKED)
+        event("voucher revoked")
+
+    @rule(v=st.integers(0, 1))
+    def validity_ends(self, v):
+        """The voucher's last day passes on the clock; the nightly task
+        expires it (twice: the second run does nothing)."""
+        w = self.world
+        Voucher.objects.filter(pk=w.vouchers[v].pk).update(
+            expires_on=timezone.localdate(self.clock) - timedelta(days=1)
+        )
+        expected = 0 if self.closed[v] else 1
+        assert life.vouchers_expire_due(now=self.clock) == expected
+        if expected:
+            self._close(v, Voucher.Status.EXPIRED)
+            event("voucher expired")
+        written = last_event_pk()
+        assert life.vouchers_expire_due(now=self.clock) == 0
+        assert last_event_pk() == written
+
     # -- invariants, after every step --------------------------------------------
 
     @invariant()
@@ -591,6 +659,10 @@ class Charges(RuleBasedStateMachine):
             )
             assert balances[K.VOUCHER] == self.remaining[i], i
             assert balances[K.HELD] == self.held[i], i
+            status = Voucher.objects.filter(pk=voucher.pk).values_list(
+                "status", flat=True
+            )
+            assert status.get() == (self.closed[i] or Voucher.Status.ACTIVE), i
         for i, provider in enumerate(w.providers):
             payable = LedgerAccount.objects.filter(
                 provider=provider, kind=K.PROVIDER_PAYABLE
@@ -607,7 +679,10 @@ class Charges(RuleBasedStateMachine):
             assert self.remaining[i] >= 0
             assert self.held[i] >= 0
             assert self.held[i] == held
-            assert voucher.face_value == self.remaining[i] + held + confirmed
+            assert (
+                voucher.face_value
+                == self.remaining[i] + held + confirmed + self.released[i]
+            )
         for i in range(len(w.providers)):
             confirmed = sum(
                 (
@@ -619,7 +694,9 @@ class Charges(RuleBasedStateMachine):
             )
             assert self.payable[i] == confirmed
         # and in the ledger itself: nothing below zero but the funding
-        negative = LedgerAccount.objects.filter(balance__lt=0).exclude(kind=K.FUNDING)
+        negative = LedgerAccount.objects.filter(balance__lt=0).exclude(
+            kind__in=EXTERNAL_KINDS
+        )
         assert not negative.exists()
 
     @invariant()

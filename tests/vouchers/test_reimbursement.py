@@ -317,3 +317,72 @@ def test_check_ledger_sees_a_payable_that_no_reimbursement_explains(voucher_setu
 
     assert any("payable to the enterprise" in p for p in problems)
     assert any("verified reimbursements" in p for p in problems)
+
+
+# -- payment to the enterprise ------------------------------------------------------
+
+
+def verified(voucher_setup, amount="12000.50") -> Reimbursement:
+    voucher, applicant, provider, reviewer = voucher_setup
+    r = submit(voucher, applicant, provider)
+    return svc.reimbursement_verify(
+        reimbursement=r, user=reviewer, amount=amount, reason="部分费用不予报销"
+    )
+
+
+def test_a_manager_records_the_payment_of_the_verified_amount(voucher_setup):
+    voucher = voucher_setup[0]
+    r = verified(voucher_setup, "10000.00")
+    manager = make_role_user(Role.PROGRAM_MANAGER)
+
+    r = svc.reimbursement_pay(
+        reimbursement=r,
+        user=manager,
+        reference="GK2026-0042",
+        paid_on=timezone.localdate(),
+    )
+
+    assert r.status == S.PAID
+    assert payable(voucher) == 0
+    paid = voucher_account(voucher, LedgerAccount.Kind.ENTERPRISE_PAID).balance
+    assert paid == Decimal("10000.00")
+    event = AuditEvent.objects.get(action="reimbursement.paid")
+    assert event.actor_id == manager.pk
+    assert event.after["reference"] == "GK2026-0042"
+    assert check_ledger() == []
+
+
+def test_a_payment_is_refused_twice_by_others_in_the_future_or_unverified(
+    voucher_setup,
+):
+    voucher, applicant, provider, reviewer = voucher_setup
+    r = verified(voucher_setup)
+    manager = make_role_user(Role.PROGRAM_MANAGER)
+    today = timezone.localdate()
+
+    def pay(user=manager, reference="GK-1", paid_on=today, claim=r):
+        before = writes()
+        with pytest.raises(ApplicationError) as info:
+            svc.reimbursement_pay(
+                reimbursement=claim, user=user, reference=reference, paid_on=paid_on
+            )
+        assert writes() == before
+        return info.value.code
+
+    assert pay(user=reviewer) == error_codes.OUT_OF_SCOPE
+    assert pay(reference=" ") == error_codes.INVALID
+    assert pay(paid_on=today + timedelta(days=1)) == error_codes.INVALID
+    waiting = submit(
+        voucher, applicant, provider, invoice_number="25330000000099999999"
+    )
+    assert pay(claim=waiting) == error_codes.TRANSITION
+    svc.reimbursement_pay(
+        reimbursement=r, user=manager, reference="GK-1", paid_on=today
+    )
+    assert pay() == error_codes.TRANSITION
+    other = submit(voucher, applicant, provider, invoice_number="25330000000088888888")
+    other = svc.reimbursement_verify(
+        reimbursement=other, user=reviewer, amount="1.00", reason="仅 1 元有凭证"
+    )
+    assert pay(claim=other) == error_codes.DUPLICATE_REFERENCE
+    assert check_ledger() == []

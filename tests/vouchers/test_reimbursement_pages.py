@@ -104,3 +104,37 @@ def test_the_reviewer_rejects_with_a_reason(client, voucher_setup):  # noqa: F81
     r.refresh_from_db()
     assert r.status == "rejected"
     assert r.decision_reason == "付款凭证不清晰"
+
+
+def test_the_manager_pays_a_verified_claim_from_the_to_pay_list(client, voucher_setup):  # noqa: F811
+    from accounts.roles import Role
+    from tests.factories import make_role_user
+    from vouchers.reimbursement import services
+
+    voucher, applicant, provider, reviewer = voucher_setup
+    r = submit(voucher, applicant, provider)
+    services.reimbursement_verify(reimbursement=r, user=reviewer, amount="12000.50")
+    client.force_login(make_role_user(Role.PROGRAM_MANAGER))
+    listed = client.get(reverse("vouchers:reimbursements-to-pay")).content.decode()
+    assert r.invoice_number in listed
+    page = client.get(reverse("vouchers:reimbursement-detail", args=[r.pk]))
+    assert 'data-testid="pay"' in page.content.decode()
+    pay = reverse("vouchers:reimbursement-pay", args=[r.pk])
+
+    # no reference: the form says so, nothing written
+    refused = client.post(pay, {"reference": "", "paid_on": "2026-01-05"})
+    assert refused.status_code == 200
+    assert refused.context["pay_form"].errors["reference"]
+    r.refresh_from_db()
+    assert r.status == "verified"
+
+    done = client.post(
+        pay, {"reference": "GK2026-7", "paid_on": timezone.localdate().isoformat()}
+    )
+    assert done.status_code == 302
+    r.refresh_from_db()
+    assert (r.status, r.payment_reference) == ("paid", "GK2026-7")
+    assert (
+        r.invoice_number
+        not in client.get(reverse("vouchers:reimbursements-to-pay")).content.decode()
+    )

@@ -27,6 +27,7 @@ from enterprises.permissions import is_enterprise_member
 from enterprises.selectors import enterprise_list_for_member
 
 from ..ledger.selectors import account_transfers, voucher_account, voucher_held
+from ..lifecycle.selectors import voucher_clawbacks
 from ..models import LedgerAccount, LedgerTransfer, Voucher
 from ..permissions import PROGRAM_READERS
 from ..programs.labels import FUNDING_LABELS
@@ -39,6 +40,7 @@ from .selectors import voucher_for_reader_or_404, voucher_list_for_member
 # here (added by later work) are shown as they are stored.
 TRANSFER_LABELS = {
     "voucher_issued": gettext_lazy("Issued from the program budget"),
+    "voucher_released": gettext_lazy("Unused balance back to the program budget"),
 }
 
 
@@ -154,6 +156,9 @@ def voucher_detail(request, code):
             and voucher.status == voucher.Status.ACTIVE
             and not _is_past_expiry(voucher),
             "is_member": member,
+            "is_manager": Role.PROGRAM_MANAGER in roles,
+            "clawbacks": voucher_clawbacks(voucher),
+            "today": timezone.localdate(),
             "transfers": transfers,
             "qr": qr_svg_data_uri(voucher.code),
             "badge": _badge(voucher),

@@ -23,6 +23,8 @@ from django.db import connection
 from config.money import quantize
 
 from ..models import (
+    Clawback,
+    ClawbackRepayment,
     LedgerAccount,
     LedgerTransfer,
     Payment,
@@ -31,7 +33,9 @@ from ..models import (
     Statement,
     Voucher,
 )
+from ..models.ledger import EXTERNAL_KINDS
 from ..models.redemption import HELD_STATUSES
+from ..models.reimbursement import WITH_VERIFIED_AMOUNT
 
 K = LedgerAccount.Kind
 T = LedgerTransfer.Kind
@@ -44,6 +48,8 @@ REDEMPTIONS = Redemption._meta.db_table
 STATEMENTS = Statement._meta.db_table
 PAYMENTS = Payment._meta.db_table
 REIMBURSEMENTS = Reimbursement._meta.db_table
+CLAWBACKS = Clawback._meta.db_table
+REPAYMENTS = ClawbackRepayment._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ def check_ledger() -> list[Violation]:
         *_providers_add_up(),
         *_payments_add_up(),
         *_enterprises_add_up(),
+        *_closed_vouchers_released(),
+        *_clawbacks_add_up(),
     ]
 
 
@@ -103,9 +111,9 @@ def _cached_balances() -> Iterator[Violation]:
 def _negative_balances() -> Iterator[Violation]:
     sql = f"""
         SELECT id, kind, balance FROM {ACCOUNTS}
-        WHERE kind <> %s AND ROUND(balance, 2) < 0 ORDER BY id
+        WHERE kind NOT IN (%s, %s) AND ROUND(balance, 2) < 0 ORDER BY id
     """
-    for pk, kind, balance in _rows(sql, [K.FUNDING]):
+    for pk, kind, balance in _rows(sql, list(EXTERNAL_KINDS)):
         yield Violation(f"account {pk} ({kind}) is negative: {_fen(balance)}")
 
 
@@ -118,7 +126,8 @@ def _programs_balance() -> Iterator[Violation]:
     for program_id, total in _rows(sql):
         yield Violation(
             f"program {program_id}: balances add up to {_fen(total)}, not 0 (appropriated ≠ "
-            "budget + reserved + vouchers + held + payable + paid out + released)"
+            "budget + reserved + vouchers + held + payable + paid out + released, or "
+            "repaid ≠ recovered)"
         )
 
 
@@ -159,7 +168,7 @@ def _vouchers_add_up() -> Iterator[Violation]:
                 UNION ALL
                 SELECT voucher_id,
                     CASE WHEN status = %s THEN amount ELSE 0 END,
-                    CASE WHEN status = %s THEN verified_amount ELSE 0 END
+                    CASE WHEN status IN (%s, %s) THEN verified_amount ELSE 0 END
                 FROM {REIMBURSEMENTS}
             ) used GROUP BY voucher_id
         ),
@@ -191,7 +200,7 @@ def _vouchers_add_up() -> Iterator[Violation]:
     """
     params: list[str] = [T.VOUCHER_ISSUED, T.CHARGE_CONFIRMED, T.REIMBURSEMENT_VERIFIED]
     params += [T.CHARGE_HELD, T.REIMBURSEMENT_HELD, *HELD_STATUSES, R.CONFIRMED]
-    params += [Reimbursement.Status.SUBMITTED, Reimbursement.Status.VERIFIED]
+    params += [Reimbursement.Status.SUBMITTED, *WITH_VERIFIED_AMOUNT]
     params += [K.VOUCHER, K.HELD]
     for row in _rows(sql, params):
         code = row[0]
@@ -307,7 +316,7 @@ def _payments_add_up() -> Iterator[Violation]:
 
 def _enterprises_add_up() -> Iterator[Violation]:
     """For every voucher: what is payable to its enterprise = its verified
-    reimbursements."""
+    reimbursements not yet paid, and what was paid to it = its paid ones."""
     sql = f"""
         WITH
         verified AS (
@@ -329,10 +338,95 @@ def _enterprises_add_up() -> Iterator[Violation]:
         WHERE ROUND(COALESCE(l.total, 0), 2) <> ROUND(COALESCE(r.total, 0), 2)
         ORDER BY v.code
     """
-    for code, ledger, verified in _rows(
-        sql, [Reimbursement.Status.VERIFIED, K.ENTERPRISE_PAYABLE]
+    pairs = (
+        (
+            Reimbursement.Status.VERIFIED,
+            K.ENTERPRISE_PAYABLE,
+            "payable to the enterprise",
+            "verified reimbursements not yet paid",
+        ),
+        (
+            Reimbursement.Status.PAID,
+            K.ENTERPRISE_PAID,
+            "paid to the enterprise",
+            "paid reimbursements",
+        ),
+    )
+    for status, kind, account_label, claims_label in pairs:
+        for code, ledger, verified in _rows(sql, [status, kind]):
+            yield Violation(
+                f"voucher {code}: {_fen(ledger)} {account_label} but its "
+                f"{claims_label} add up to {_fen(verified)}"
+            )
+
+
+def _closed_vouchers_released() -> Iterator[Violation]:
+    """An expired or revoked voucher has nothing left to spend (it went
+    back to the budget); an active one has released nothing."""
+    sql = f"""
+        WITH released AS (
+            SELECT debit_id AS account_id, SUM(amount) AS total FROM {TRANSFERS}
+            WHERE kind = %s GROUP BY debit_id
+        )
+        SELECT v.code, v.status, a.balance, COALESCE(r.total, 0)
+        FROM {VOUCHERS} v
+        JOIN {ACCOUNTS} a ON a.voucher_id = v.id AND a.kind = %s
+        LEFT JOIN released r ON r.account_id = a.id
+        WHERE (v.status <> %s AND ROUND(a.balance, 2) <> 0)
+           OR (v.status = %s AND ROUND(COALESCE(r.total, 0), 2) <> 0)
+        ORDER BY v.code
+    """
+    active = Voucher.Status.ACTIVE
+    for code, status, balance, released in _rows(
+        sql, [T.VOUCHER_RELEASED, K.VOUCHER, active, active]
     ):
+        if status == active:
+            yield Violation(
+                f"voucher {code} is active but released {_fen(released)} to the budget"
+            )
+        else:
+            yield Violation(
+                f"voucher {code} is {status} but {_fen(balance)} is left on it"
+            )
+
+
+def _clawbacks_add_up() -> Iterator[Violation]:
+    """Each clawback's repaid amount is its repayments, and each program's
+    recovered account is the repayments of its clawbacks."""
+    sql = f"""
+        WITH paid AS (
+            SELECT clawback_id, SUM(amount) AS total FROM {REPAYMENTS}
+            GROUP BY clawback_id
+        )
+        SELECT c.id, c.repaid, COALESCE(p.total, 0) FROM {CLAWBACKS} c
+        LEFT JOIN paid p ON p.clawback_id = c.id
+        WHERE ROUND(c.repaid, 2) <> ROUND(COALESCE(p.total, 0), 2)
+        ORDER BY c.id
+    """
+    for pk, repaid, paid in _rows(sql):
         yield Violation(
-            f"voucher {code}: {_fen(ledger)} payable to the enterprise but its "
-            f"verified reimbursements add up to {_fen(verified)}"
+            f"clawback {pk}: {_fen(repaid)} repaid but its repayments add up to "
+            f"{_fen(paid)}"
+        )
+    sql = f"""
+        WITH paid AS (
+            SELECT c.program_id, SUM(r.amount) AS total FROM {REPAYMENTS} r
+            JOIN {CLAWBACKS} c ON c.id = r.clawback_id GROUP BY c.program_id
+        ),
+        ledger AS (
+            SELECT program_id, SUM(balance) AS total FROM {ACCOUNTS}
+            WHERE kind = %s GROUP BY program_id
+        ),
+        programs AS (SELECT program_id FROM paid UNION SELECT program_id FROM ledger)
+        SELECT x.program_id, COALESCE(l.total, 0), COALESCE(p.total, 0)
+        FROM programs x
+        LEFT JOIN paid p ON p.program_id = x.program_id
+        LEFT JOIN ledger l ON l.program_id = x.program_id
+        WHERE ROUND(COALESCE(l.total, 0), 2) <> ROUND(COALESCE(p.total, 0), 2)
+        ORDER BY x.program_id
+    """
+    for program_id, ledger, paid in _rows(sql, [K.RECOVERED]):
+        yield Violation(
+            f"program {program_id}: {_fen(ledger)} recovered in the ledger but its "
+            f"clawback repayments add up to {_fen(paid)}"
         )

@@ -198,3 +198,50 @@ def voucher_fund(
             _("The program's budget is used up."), code=error_codes.BUDGET_EXHAUSTED
         )
     return acc
+
+
+def voucher_release(
+    *,
+    voucher: Voucher,
+    amount: Decimal,
+    cause: str,
+    reference: models.Model | None = None,
+    actor: User | None = None,
+) -> None:
+    """Move ``amount`` of a closed (expired or revoked) voucher's balance
+    back to the program budget: to the pools it was issued from, the last
+    drawn first, each up to what it gave and has not had back (so each
+    funding source gets back its own money). ``cause`` names the operation
+    within the voucher (``expiry``, ``revocation``, ``charge:42``), so a
+    replay is refused. The caller holds the voucher's lock."""
+    if amount <= 0:
+        return
+    acc = voucher_account(voucher)
+    given: dict[int, Decimal] = {}
+    for t in LedgerTransfer.objects.filter(credit=acc, kind=T.VOUCHER_ISSUED).order_by(
+        "pk"
+    ):
+        given[t.debit_id] = given.get(t.debit_id, ZERO) + t.amount
+    for t in LedgerTransfer.objects.filter(debit=acc, kind=T.VOUCHER_RELEASED):
+        given[t.credit_id] = given.get(t.credit_id, ZERO) - t.amount
+    pools = {a.pk: a for a in LedgerAccount.objects.filter(pk__in=list(given))}
+    left = amount
+    for pool_id in reversed(list(given)):
+        back = min(given[pool_id], left)
+        if back <= 0:
+            continue
+        transfer(
+            debit=acc,
+            credit=pools[pool_id],
+            amount=back,
+            kind=T.VOUCHER_RELEASED,
+            key=f"{T.VOUCHER_RELEASED}:{voucher.pk}:{cause}:{pool_id}",
+            reference=reference if reference is not None else voucher,
+            actor=actor,
+        )
+        left -= back
+        if left <= 0:
+            break
+    if left > 0:
+        # Everything on a voucher was issued into it: only a bug gets here.
+        raise RuntimeError(f"voucher {voucher.pk}: {left} to release has no pool")

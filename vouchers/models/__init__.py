@@ -27,6 +27,7 @@ from .applications import (
     RejectionReason,
     Review,
 )
+from .clawbacks import CLAWBACK_STATES, Clawback, ClawbackRepayment
 from .decisions import EligibilityDecision
 from .ledger import LedgerAccount, LedgerTransfer
 from .programs import PROGRAM_STATES, Program, ProgramVersion
@@ -44,11 +45,12 @@ from .settlement import (
     ReconciliationItem,
     Statement,
 )
-from .vouchers import VOUCHER_STATES, Voucher
+from .vouchers import VOUCHER_STATES, Voucher, VoucherReminder
 from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "APPLICATION_STATES",
+    "CLAWBACK_STATES",
     "EDITABLE_STATUSES",
     "LIVE_STATUSES",
     "PROGRAM_STATES",
@@ -59,6 +61,8 @@ __all__ = [
     "Application",
     "ApplicationDocument",
     "ApplicationRevision",
+    "Clawback",
+    "ClawbackRepayment",
     "EligibilityDecision",
     "IdempotentRequest",
     "InvoiceUse",
@@ -78,6 +82,7 @@ __all__ = [
     "Review",
     "Statement",
     "Voucher",
+    "VoucherReminder",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",

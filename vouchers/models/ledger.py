@@ -13,15 +13,18 @@ from .vouchers import Voucher
 # Accounts that belong to one voucher, and to one provider (within a program).
 # A voucher's own accounts: its balance, what is held on it (charges and
 # reimbursements under review), what is payable to its enterprise.
-VOUCHER_KINDS = ("voucher", "held", "enterprise_payable")
+VOUCHER_KINDS = ("voucher", "held", "enterprise_payable", "enterprise_paid")
 PROVIDER_KINDS = ("provider_payable", "paid_out")
+# Accounts for money from outside the program: their balance is minus what
+# came in (a funding source's appropriation, the enterprises' repayments).
+EXTERNAL_KINDS = ("funding", "repayments")
 
 
 class LedgerAccount(models.Model):
     """An account of the double-entry ledger. ``balance`` is a cache of the
     transfers (checked by ``vouchers.ledger.checks.check_ledger``); the database refuses a
-    negative balance on every kind but the funding source, whose balance is
-    minus what it has appropriated.
+    negative balance on every kind but the external ones (EXTERNAL_KINDS),
+    whose balance is minus what came in from them.
 
     Three owners: the program (funding, budget), one voucher (its remaining
     balance, what is held on it by pending charges and reimbursements under
@@ -41,6 +44,11 @@ class LedgerAccount(models.Model):
         PAID_OUT = "paid_out", _("Paid out")
         RELEASED = "released", _("Released")
         ENTERPRISE_PAYABLE = "enterprise_payable", _("Payable to the enterprise")
+        ENTERPRISE_PAID = "enterprise_paid", _("Paid to the enterprise")
+        # Clawbacks: the enterprises as a source (minus what they repaid, like
+        # funding) and the money recovered, kept apart from the budget.
+        REPAYMENTS = "repayments", _("Repayments by enterprises")
+        RECOVERED = "recovered", _("Recovered by clawback")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     program = models.ForeignKey(
@@ -67,7 +75,7 @@ class LedgerAccount(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="funding") | Q(balance__gte=0),
+                condition=Q(kind__in=EXTERNAL_KINDS) | Q(balance__gte=0),
                 name="ledger_balance_not_negative",
             ),
             models.UniqueConstraint(
@@ -124,6 +132,15 @@ class TransferKind(models.TextChoices):
         _("Charge confirmed, payable to the provider"),
     )
     STATEMENT_PAID = "statement_paid", _("Statement paid to the provider")
+    VOUCHER_RELEASED = (
+        "voucher_released",
+        _("Unused balance released to the program budget"),
+    )
+    CLAWBACK_REPAID = "clawback_repaid", _("Clawback repaid by the enterprise")
+    REIMBURSEMENT_PAID = (
+        "reimbursement_paid",
+        _("Verified reimbursement paid to the enterprise"),
+    )
     REIMBURSEMENT_HELD = (
         "reimbursement_held",
         _("Reimbursement claimed, held on the voucher"),

@@ -18,14 +18,19 @@ class ReimbursementStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Under review")
     VERIFIED = "verified", _("Verified")
     REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid to the enterprise")
 
+
+# Verified and paid claims carry a verified amount.
+WITH_VERIFIED_AMOUNT = (ReimbursementStatus.VERIFIED, ReimbursementStatus.PAID)
 
 REIMBURSEMENT_STATES = StateMap(
     statuses=ReimbursementStatus,
     transitions={
         ReimbursementStatus.SUBMITTED: frozenset(
             {ReimbursementStatus.VERIFIED, ReimbursementStatus.REJECTED}
-        )
+        ),
+        ReimbursementStatus.VERIFIED: frozenset({ReimbursementStatus.PAID}),
     },
     refusal=_("A reimbursement that is %(from)s cannot become %(to)s."),
 )
@@ -84,6 +89,20 @@ class Reimbursement(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The payment of the verified amount to the enterprise (a program
+    # manager records it; the bank reference once).
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    payment_reference = models.CharField(
+        _("payment reference"), max_length=60, blank=True
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("reimbursement")
@@ -99,11 +118,26 @@ class Reimbursement(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(status="verified", verified_amount__gt=0)
+                    Q(status__in=["verified", "paid"], verified_amount__gt=0)
                     & Q(verified_amount__lte=models.F("amount"))
                 )
-                | (~Q(status="verified") & Q(verified_amount__isnull=True)),
+                | (
+                    ~Q(status__in=["verified", "paid"])
+                    & Q(verified_amount__isnull=True)
+                ),
                 name="reimbursement_verified_amount",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="paid", paid_on__isnull=False) & ~Q(payment_reference="")
+                )
+                | (~Q(status="paid") & Q(paid_on__isnull=True, payment_reference="")),
+                name="reimbursement_paid_with_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["payment_reference"],
+                condition=~Q(payment_reference=""),
+                name="reimbursement_payment_reference_once",
             ),
         ]
         indexes = [

@@ -1,5 +1,6 @@
 """Issued vouchers."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +18,8 @@ class VoucherStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-# An active voucher expires at the end of its validity or is revoked by the
-# program office; both are final (the lifecycle work moves them).
+# An active voucher expires at the end of its validity (vouchers.lifecycle,
+# nightly) or is revoked by a program manager; both are final.
 VOUCHER_STATES = StateMap(
     statuses=VoucherStatus,
     transitions={
@@ -50,6 +51,17 @@ class Voucher(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    # When and why it stopped being active (expired or revoked); the unused
+    # balance was released to the program budget then.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    close_reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -65,3 +77,24 @@ class Voucher(models.Model):
 
     def __str__(self):
         return self.code
+
+
+class VoucherReminder(models.Model):
+    """An expiry reminder sent for a voucher (30 and 7 days before): the
+    unique pair makes the nightly task send each one once."""
+
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.CASCADE, related_name="reminders"
+    )
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voucher", "days_before"], name="voucher_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.voucher_id}:{self.days_before}"

@@ -43,6 +43,7 @@ from ..ledger.services import (
     transfer,
     voucher_account,
     voucher_accounts,
+    voucher_release,
 )
 from ..lock_objects import redemption_lock, voucher_lock, voucher_lock_queryset
 from ..models import (
@@ -375,6 +376,16 @@ def _void(redemption: Redemption, actor: User | None) -> None:
         reference=redemption,
         actor=actor,
     )
+    if redemption.voucher.status != Voucher.Status.ACTIVE:
+        # A dispute voided after the voucher expired or was revoked: what
+        # comes back cannot be spent, so it goes back to the budget.
+        voucher_release(
+            voucher=redemption.voucher,
+            amount=redemption.amount,
+            cause=f"charge:{redemption.pk}",
+            reference=redemption,
+            actor=actor,
+        )
 
 
 def _reason_or_refuse(reason: str, *, field: str = "reason") -> str:
@@ -568,6 +579,39 @@ def redemptions_confirm_due(*, now: datetime | None = None) -> int:
     return confirmed
 
 
+def redemptions_close_pending(*, voucher: Voucher, now: datetime) -> int:
+    """When a voucher expires or is revoked (the caller holds its lock):
+    confirm its pending charges whose window has passed (they were owed),
+    void the others (the amount goes back on the voucher, for the caller
+    to release). Disputed charges stay with their reviewer. Returns how
+    many were voided."""
+    voided = 0
+    pending = Redemption.objects.filter(voucher=voucher, status=S.PENDING)
+    for pk in pending.order_by("pk").values_list("pk", flat=True):
+        redemption = redemption_lock(pk)
+        if redemption.confirm_by <= now:
+            _decide(
+                redemption,
+                S.CONFIRMED,
+                actor=None,
+                action=actions.CHARGE_CONFIRMED_BY_WINDOW,
+                now=now,
+            )
+            continue
+        _decide(
+            redemption,
+            S.VOIDED,
+            actor=None,
+            action=actions.CHARGE_VOIDED_VOUCHER_CLOSED,
+            now=now,
+            decision_reason=str(
+                _("The voucher expired or was revoked before the charge was confirmed.")
+            ),
+        )
+        voided += 1
+    return voided
+
+
 __all__ = [
     "Charge",
     "redemption_charge",
@@ -575,6 +619,7 @@ __all__ = [
     "redemption_dispute",
     "redemption_dispute_decide",
     "redemption_void",
+    "redemptions_close_pending",
     "redemptions_confirm_due",
     "voucher_for_charge",
 ]

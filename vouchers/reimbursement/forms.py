@@ -80,3 +80,17 @@ class VerifyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX}),
     )
+
+
+class PayForm(forms.Form):
+    """A program manager records the payment of the verified amount."""
+
+    paid_on = forms.DateField(
+        label=_("Paid on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    reference = forms.CharField(
+        label=_("Payment reference"),
+        max_length=60,
+        help_text=_("The bank's reference of the transfer (each is recorded once)."),
+    )

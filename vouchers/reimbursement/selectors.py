@@ -50,6 +50,16 @@ def verify_queue(user: User) -> QuerySet[Reimbursement]:
     )
 
 
+def pay_queue() -> QuerySet[Reimbursement]:
+    """Verified claims not yet paid to the enterprise, longest waiting
+    first (for program managers)."""
+    return (
+        Reimbursement.objects.filter(status=Reimbursement.Status.VERIFIED)
+        .select_related("enterprise__region", "voucher", "program")
+        .order_by("decided_at", "id")
+    )
+
+
 def reimbursement_for_reader_or_404(user: User, pk: int) -> Reimbursement:
     """Members of the enterprise, reviewers of its region, program managers
     and auditors read a claim; anyone else gets 404."""

@@ -1,7 +1,8 @@
 """Reimbursements: claimed by the enterprise (the amount held on its
 voucher), verified in full or in part or rejected by a reviewer of its
 region; the verified amount becomes payable to the enterprise, the rest
-goes back on the voucher. Every refusal writes nothing."""
+goes back on the voucher; a program manager records its payment. Every
+refusal writes nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import has_role
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
@@ -26,7 +28,12 @@ from enterprises.uscc import normalize_uscc
 
 from .. import error_codes
 from ..invoices import invoice_in_use, invoice_release, invoice_taken, invoice_use
-from ..ledger.services import transfer, voucher_account, voucher_accounts
+from ..ledger.services import (
+    transfer,
+    voucher_account,
+    voucher_accounts,
+    voucher_release,
+)
 from ..lock_objects import reimbursement_lock, voucher_lock
 from ..models import (
     REIMBURSEMENT_STATES,
@@ -275,6 +282,16 @@ def _return_to_voucher(r: Reimbursement, amount: Decimal, actor: User) -> None:
         reference=r,
         actor=actor,
     )
+    if r.voucher.status != Voucher.Status.ACTIVE:
+        # Decided after the voucher expired or was revoked: the part not
+        # verified goes back to the budget.
+        voucher_release(
+            voucher=r.voucher,
+            amount=amount,
+            cause=f"reimbursement:{r.pk}",
+            reference=r,
+            actor=actor,
+        )
 
 
 def _decided(r: Reimbursement, to: str, user: User, reason: str, action: str) -> None:
@@ -349,4 +366,85 @@ def reimbursement_reject(
     _return_to_voucher(r, r.amount, user)
     invoice_release(reimbursement=r)
     _decided(r, S.REJECTED, user, reason, actions.REIMBURSEMENT_REJECTED)
+    return r
+
+
+PAYMENT_REFERENCE_MAX = 60
+
+
+@transaction.atomic
+def reimbursement_pay(
+    *,
+    reimbursement: Reimbursement,
+    user: User,
+    reference: str,
+    paid_on: date,
+    now: datetime | None = None,
+) -> Reimbursement:
+    """A program manager records that the verified amount was paid to the
+    enterprise (bank reference, once; date not in the future): the amount
+    moves from the voucher's payable-to-the-enterprise account to its
+    paid-to-the-enterprise account."""
+    now = now or timezone.now()
+    if not has_role(user, Role.PROGRAM_MANAGER):
+        raise _refuse(
+            _("Only a program manager records payments to enterprises."),
+            error_codes.OUT_OF_SCOPE,
+        )
+    voucher_lock(reimbursement.voucher_id)
+    r = reimbursement_lock(reimbursement.pk)
+    if r.status != S.VERIFIED:
+        raise _refuse(
+            _("Only a verified reimbursement can be paid; this one is %(status)s.")
+            % {"status": r.get_status_display()},
+            error_codes.TRANSITION,
+        )
+    reference = (reference or "").strip()
+    if not reference or len(reference) > PAYMENT_REFERENCE_MAX:
+        raise _refuse(
+            _("Enter the bank reference of the payment (at most %(n)d characters).")
+            % {"n": PAYMENT_REFERENCE_MAX},
+            error_codes.INVALID,
+            "reference",
+        )
+    if paid_on is None or paid_on > timezone.localdate(now):
+        raise _refuse(
+            _("The payment date cannot be in the future."),
+            error_codes.INVALID,
+            "paid_on",
+        )
+    if Reimbursement.objects.filter(payment_reference=reference).exists():
+        raise _refuse(
+            _("A payment with this reference is recorded already."),
+            error_codes.DUPLICATE_REFERENCE,
+            "reference",
+        )
+    assert r.verified_amount is not None  # the constraint says so when verified
+    transfer(
+        debit=voucher_account(r.voucher, K.ENTERPRISE_PAYABLE),
+        credit=voucher_account(r.voucher, K.ENTERPRISE_PAID),
+        amount=r.verified_amount,
+        kind=T.REIMBURSEMENT_PAID,
+        key=f"{T.REIMBURSEMENT_PAID}:{r.pk}",
+        reference=r,
+        actor=user,
+    )
+    REIMBURSEMENT_STATES.move(r, S.PAID)
+    r.paid_on, r.payment_reference = paid_on, reference
+    r.paid_at, r.paid_by = now, user
+    r.save(
+        update_fields=["status", "paid_on", "payment_reference", "paid_at", "paid_by"]
+    )
+    audit_event_record(
+        action=actions.REIMBURSEMENT_PAID,
+        actor=user,
+        target=r,
+        before={"status": S.VERIFIED},
+        after={
+            "status": S.PAID,
+            "amount": str(r.verified_amount),
+            "paid_on": str(paid_on),
+            "reference": reference,
+        },
+    )
     return r

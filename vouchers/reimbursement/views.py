@@ -9,10 +9,11 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import role_required, signed_in
+from accounts.permissions import has_role, role_required, signed_in
 from accounts.roles import Role
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error
@@ -22,9 +23,14 @@ from enterprises.permissions import is_enterprise_member
 from ..issuance.selectors import voucher_for_reader_or_404
 from ..ledger.selectors import voucher_balance
 from . import services
-from .forms import ClaimForm, VerifyForm
+from .forms import ClaimForm, PayForm, VerifyForm
 from .scope import may_verify
-from .selectors import reimbursement_for_reader_or_404, reimburses, verify_queue
+from .selectors import (
+    pay_queue,
+    reimbursement_for_reader_or_404,
+    reimburses,
+    verify_queue,
+)
 
 
 @role_required(Role.APPLICANT)
@@ -83,14 +89,36 @@ def queue(request):
     )
 
 
+@role_required(Role.PROGRAM_MANAGER)
+def to_pay(request):
+    page = Paginator(pay_queue(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vouchers/reimbursement/to_pay.html",
+        {"page": page, "breadcrumbs": [(_("Reimbursements to pay"), None)]},
+    )
+
+
 @signed_in
-def detail(request, pk: int, form: VerifyForm | None = None):
+def detail(
+    request,
+    pk: int,
+    form: VerifyForm | None = None,
+    pay_form: PayForm | None = None,
+):
     r = reimbursement_for_reader_or_404(request.user, pk)
     may_decide = r.status == r.Status.SUBMITTED and may_verify(request.user, r)
+    may_pay = r.status == r.Status.VERIFIED and has_role(
+        request.user, Role.PROGRAM_MANAGER
+    )
     if is_enterprise_member(request.user, r.enterprise):
         crumbs = [
             (_("My vouchers"), reverse("vouchers:voucher-list")),
             (r.voucher.code, reverse("vouchers:voucher-detail", args=[r.voucher.code])),
+        ]
+    elif has_role(request.user, Role.PROGRAM_MANAGER):
+        crumbs = [
+            (_("Reimbursements to pay"), reverse("vouchers:reimbursements-to-pay"))
         ]
     else:
         crumbs = [(_("Reimbursements to verify"), reverse("vouchers:reimbursements"))]
@@ -101,6 +129,8 @@ def detail(request, pk: int, form: VerifyForm | None = None):
             "r": r,
             "may_decide": may_decide,
             "form": form or VerifyForm(initial={"amount": r.amount}),
+            "may_pay": may_pay,
+            "pay_form": pay_form or PayForm(initial={"paid_on": timezone.localdate()}),
             "breadcrumbs": [
                 *crumbs,
                 (_("Reimbursement %(number)s") % {"number": r.invoice_number}, None),
@@ -143,4 +173,29 @@ def decide(request, pk: int):
         apply_service_error(form, exc)
         return detail(request, pk, form=form)
     messages.success(request, message)
+    return redirect("vouchers:reimbursement-detail", pk=r.pk)
+
+
+@role_required(Role.PROGRAM_MANAGER)
+@require_POST
+def pay(request, pk: int):
+    r = reimbursement_for_reader_or_404(request.user, pk)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        return detail(request, pk, pay_form=form)
+    try:
+        r = services.reimbursement_pay(
+            reimbursement=r,
+            user=request.user,
+            reference=form.cleaned_data["reference"],
+            paid_on=form.cleaned_data["paid_on"],
+        )
+    except ApplicationError as exc:
+        apply_service_error(form, exc)
+        return detail(request, pk, pay_form=form)
+    messages.success(
+        request,
+        _("Payment of %(amount)s yuan to the enterprise recorded.")
+        % {"amount": yuan(r.verified_amount)},
+    )
     return redirect("vouchers:reimbursement-detail", pk=r.pk)

@@ -26,6 +26,7 @@ from enterprises.models import (
 )
 from enterprises.uscc import make_uscc
 from vouchers.demo.applications import load_application_demo
+from vouchers.demo.lifecycle import load_lifecycle_demo
 from vouchers.demo.programs import load_demo_programs
 from vouchers.demo.redemptions import load_redemption_demo
 from vouchers.demo.reimbursements import load_reimbursement_demo
@@ -87,6 +88,7 @@ class Command(BaseCommand):
                 provider=provider, manager=manager, voucher=charges["voucher"]
             )["statements"]
             register["reimbursements"] = load_reimbursement_demo()["reimbursements"]
+            register |= load_lifecycle_demo(manager=manager)
         self._print(rows, created_departments, register)
         self._print_api(charges["key"], charges["voucher"])
 
