@@ -15,6 +15,9 @@ from typing import TypedDict
 
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from .exceptions import ApplicationError
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -45,6 +48,23 @@ def is_fen_amount(amount: object) -> bool:
         return amount == amount.quantize(FEN)
     except InvalidOperation:  # too many digits to quantize
         return False
+
+
+def fen_amount_or_refuse(value: object, *, code: str, field: str = "amount") -> Decimal:
+    """``value`` (a Decimal or the text typed) as an amount in yuan above
+    zero, to the fen; otherwise an ApplicationError with ``code`` on
+    ``field`` and a message that says what is expected."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        amount = Decimal("-1")
+    if not is_fen_amount(amount):
+        raise ApplicationError(
+            _("Enter an amount in yuan of more than zero, to the fen (e.g. 12000.50)."),
+            code=code,
+            field=field,
+        )
+    return quantize(amount)
 
 
 def sum_of(queryset: QuerySet, field: str) -> Decimal:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -30,7 +30,12 @@ from audits import actions
 from audits.services import audit_event_record
 from config.db import violates
 from config.exceptions import ApplicationError
-from config.money import ZERO, is_fen_amount, quantize, sum_of, yuan
+from config.money import (
+    ZERO,
+    fen_amount_or_refuse,
+    sum_of,
+    yuan,
+)
 from enterprises.models import Membership
 
 from .. import error_codes
@@ -86,17 +91,7 @@ def _text_or_refuse(value: str, field: str, limit: int, message: str) -> str:
 
 
 def _amount_or_refuse(value: Decimal | str, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        amount = Decimal("-1")
-    if not amount.is_finite() or amount <= 0 or not is_fen_amount(amount):
-        raise _refuse(
-            _("Enter an amount in yuan of more than zero, to the fen (e.g. 12000.50)."),
-            error_codes.INVALID,
-            field,
-        )
-    return quantize(amount)
+    return fen_amount_or_refuse(value, code=error_codes.INVALID, field=field)
 
 
 # -- expiry and revocation ----------------------------------------------------

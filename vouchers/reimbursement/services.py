@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -21,7 +21,7 @@ from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
-from config.money import is_fen_amount, quantize, yuan
+from config.money import fen_amount_or_refuse, yuan
 from enterprises.models import Document, Membership, Provider
 from enterprises.services import document_store
 from enterprises.uscc import normalize_uscc
@@ -105,17 +105,7 @@ def _issuer_or_refuse(credit_code: str, voucher: Voucher) -> Provider:
 
 
 def _amount_or_refuse(value: Decimal | str, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        amount = Decimal("-1")
-    if not amount.is_finite() or amount <= 0 or not is_fen_amount(amount):
-        raise _refuse(
-            _("Enter an amount in yuan of more than zero, to the fen (e.g. 12000.50)."),
-            error_codes.INVALID,
-            field,
-        )
-    return quantize(amount)
+    return fen_amount_or_refuse(value, code=error_codes.INVALID, field=field)
 
 
 def _invoice_date_or_refuse(value: date, voucher: Voucher, today: date) -> None:
