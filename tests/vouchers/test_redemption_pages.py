@@ -218,6 +218,27 @@ def test_check_voucher_shows_the_balance_or_the_same_not_found(client, setup):
     assert not Redemption.objects.exists()
 
 
+def test_check_voucher_is_throttled_per_provider_at_the_lookup_rate(
+    client, setup, settings
+):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {
+        "DEFAULT_THROTTLE_RATES": rates | {"voucher_lookup": "2/minute"}
+    }
+    client.force_login(setup.staff)
+    data = form_data(setup) | {"check": "1"}
+
+    answers = [client.post(new_page(setup), data) for _ in range(3)]
+
+    assert [bool(a.context["check"].get("found")) for a in answers[:2]] == [True] * 2
+    third = answers[2].content.decode()
+    assert 'data-testid="check-throttled"' in third
+    assert 'data-testid="check-balance"' not in third
+    # the charge itself is not the look-up: still accepted
+    response = client.post(new_page(setup), form_data(setup))
+    assert response.status_code == 302
+
+
 def test_a_provider_not_yet_approved_sees_no_form(client, setup):
     Provider.objects.filter(pk=setup.provider.pk).update(status=Provider.Status.APPLIED)
     client.force_login(setup.staff)

@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.permissions import role_required, signed_in, user_roles
 from accounts.roles import Role
@@ -35,6 +37,7 @@ from enterprises.permissions import is_enterprise_member, provider_for_staff_or_
 from ..issuance import codes
 from ..ledger.selectors import voucher_balance
 from ..models import Redemption
+from ..self_check.api import throttled_message
 from . import services
 from .forms import ChargeForm, DecideForm, ReasonForm
 from .scope import may_decide_dispute
@@ -61,9 +64,34 @@ def _day(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d")
 
 
-def _voucher_check(form: ChargeForm) -> dict:
+class WebLookupThrottle(SimpleRateThrottle):
+    """The "Check voucher" button, per provider, at the API look-up's rate
+    (``voucher_lookup``): staff of one provider share it, as its API keys
+    each have theirs, so codes cannot be guessed through the web either."""
+
+    scope = "voucher_lookup"
+
+    def __init__(self, provider: Provider):
+        self.provider = provider
+        super().__init__()
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {
+            "scope": "voucher_lookup_web",
+            "ident": self.provider.pk,
+        }
+
+
+def _voucher_check(request, form: ChargeForm, provider: Provider) -> dict:
     """What the "Check voucher" button shows: the voucher's status, balance
-    and expiry, or the same "not found" for a wrong code or credit code."""
+    and expiry, or the same "not found" for a wrong code or credit code;
+    "too many" past the look-up rate."""
+    throttle = WebLookupThrottle(provider)
+    if not throttle.allow_request(request, None):
+        return {"throttled": throttled_message(throttle.wait())}
     voucher = services.voucher_for_charge(
         code=form.data.get("voucher_code", ""),
         credit_code=form.data.get("credit_code", ""),
@@ -91,7 +119,7 @@ def charge_new(request, provider_pk: int):
     check = None
     status = 200
     if request.method == "POST" and "check" in request.POST:
-        check = _voucher_check(form)
+        check = _voucher_check(request, form, provider)
         # The form again with what was typed, not judged yet.
         form = ChargeForm(initial=request.POST.dict(), provider=provider)
     elif request.method == "POST":
