@@ -2,11 +2,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import translation
 
 from audits import actions
 from audits.services import audit_event_record
+from config.client_ip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,6 +29,14 @@ class AccountAdapter(DefaultAccountAdapter):
                 after={"email": user.email},
             )
         return user
+
+    def get_client_ip(self, request) -> str:
+        # The address the audit trail records (config.client_ip), so the
+        # per-address login limits see the client behind the proxy.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def send_mail(self, template_prefix, email, context):
         from .tasks import send_email

@@ -1,25 +1,10 @@
-import ipaddress
 import re
 
-from django.conf import settings
+from config.client_ip import client_ip
 
 from .context import RequestContext, new_request_id, reset_context, set_context
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the first X-Forwarded-For hop
-    when the deployment says a trusted proxy sets it."""
-    candidate = request.META.get("REMOTE_ADDR")
-    if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            candidate = forwarded.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(candidate)) if candidate else None
-    except ValueError:
-        return None
 
 
 class RequestContextMiddleware:

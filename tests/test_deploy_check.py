@@ -48,11 +48,11 @@ def _production_env() -> dict[str, str]:
     }
 
 
-def _manage(*args: str) -> subprocess.CompletedProcess:
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=_production_env(),
+        env={**_production_env(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -113,3 +113,36 @@ def test_every_response_carries_a_self_only_content_security_policy(client):
     assert "unsafe" not in policy
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_old_forwarded_for_switch_stops_the_process_naming_its_successor():
+    # given a deployment still configured the old way (first hop trusted)
+    # when
+    result = _manage("check", DJANGO_USE_X_FORWARDED_FOR="true")
+
+    # then
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXY_COUNT" in result.stderr
+
+
+def test_the_example_environment_trusts_the_one_proxy_of_the_compose_file():
+    # given
+    example = (ROOT / "docker" / ".env.example").read_text(encoding="utf-8")
+    values = dict(
+        line.split("=", 1)
+        for line in example.splitlines()
+        if line and not line.startswith("#")
+    )
+
+    # when
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)",
+        DJANGO_TRUSTED_PROXY_COUNT=values["DJANGO_TRUSTED_PROXY_COUNT"],
+    )
+
+    # then
+    assert values["DJANGO_TRUSTED_PROXY_COUNT"] == "1"
+    assert result.stdout.strip() == "1", result.stderr

@@ -8,6 +8,7 @@ cookies, HSTS). Django's own variables carry a ``DJANGO_`` prefix.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -20,9 +21,19 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-# Behind a trusted proxy that sets X-Forwarded-For: the client address for the
-# audit trail and per-client rate limits comes from it (audits.middleware).
-USE_X_FORWARDED_FOR = env.bool("DJANGO_USE_X_FORWARDED_FOR", default=False)
+# How many proxies in front of the application append to X-Forwarded-For
+# (docker/compose.yaml: 1, the host's TLS proxy). The client address of the
+# login rate limits, the API throttles and the audit trail is the right-most
+# hop none of them wrote (config.client_ip); with 0, REMOTE_ADDR, and the
+# header, which any client can write, is ignored.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+if "DJANGO_USE_X_FORWARDED_FOR" in env.ENVIRON:
+    raise ImproperlyConfigured(
+        "DJANGO_USE_X_FORWARDED_FOR is gone: it trusted the first X-Forwarded-For "
+        "hop, which the client writes. Set DJANGO_TRUSTED_PROXY_COUNT to the "
+        "number of proxies in front of the application instead (README, "
+        "production section)."
+    )
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -137,8 +148,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Failed logins are limited per account (key: the e-mail) and, far more
+# loosely, per client address, so one person's guessing locks out only the
+# account guessed at, never the colleagues behind the same office NAT
+# (figures and reasons: docs/architecture.md, "Client address and limits").
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "5/5m/key,40/10m/ip",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -215,6 +230,9 @@ WEBHOOK_ENDPOINTS_MAX = 5
 
 # REST FRAMEWORK
 REST_FRAMEWORK = {
+    # Only for a DRF throttle that does not ask config.client_ip (every one of
+    # the project's does): the same proxies, never the whole header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

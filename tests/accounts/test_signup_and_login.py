@@ -282,12 +282,182 @@ def test_rate_limit_for_one_address_does_not_block_another_address_elsewhere(cli
     assert client.session["_auth_user_id"] == str(bystander.pk)
 
 
-def test_login_rate_limit_setting_is_five_failures_per_five_minutes():
+def test_login_rate_limit_setting_is_per_account_and_far_looser_per_address():
     # given / when
     rates = settings.ACCOUNT_RATE_LIMITS["login_failed"]
 
     # then
-    assert set(rates.split(",")) == {"5/5m/ip", "5/5m/key"}
+    assert set(rates.split(",")) == {"5/5m/key", "40/10m/ip"}
+
+
+# -- behind the production proxy ------------------------------------------------------
+
+PROXY = "10.0.0.1"
+
+
+def _only_failures_limited(settings):
+    """Lift the 30-a-minute limit on all login attempts per address, which a
+    test's 40 quick tries would meet first, to see the failure limit."""
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login": "1000/m/ip",
+    }
+
+
+def _via_proxy(client_address, forged=None):
+    """What gunicorn sees behind the TLS proxy: the proxy's address, and the
+    header the proxy appended the client's address to."""
+    chain = f"{forged}, {client_address}" if forged else client_address
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": chain}
+
+
+def test_behind_the_proxy_one_accounts_failures_do_not_block_another_client(
+    client, settings
+):
+    # given
+    settings.TRUSTED_PROXY_COUNT = 1
+    target = UserFactory(email="target@example.com")
+    bystander = UserFactory(email="bystander@example.com")
+    for _ in range(6):
+        _login(client, target.email, "wrong-password-1", **_via_proxy("198.51.100.7"))
+
+    # when
+    response = _login(client, bystander.email, PASSWORD, **_via_proxy("192.0.2.50"))
+
+    # then
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(bystander.pk)
+    event = AuditEvent.objects.get(action=actions.USER_LOGGED_IN)
+    assert event.client_ip == "192.0.2.50"
+    failed = AuditEvent.objects.filter(action=actions.USER_LOGIN_FAILED)
+    assert {e.client_ip for e in failed} == {"198.51.100.7"}
+
+
+def test_one_persons_failures_do_not_lock_out_a_colleague_at_the_same_address(
+    client, settings
+):
+    # given two clerks behind one office NAT
+    settings.TRUSTED_PROXY_COUNT = 1
+    target = UserFactory(email="target@example.com")
+    colleague = UserFactory(email="colleague@example.com")
+    for _ in range(6):
+        _login(client, target.email, "wrong-password-1", **_via_proxy("198.51.100.7"))
+
+    # when
+    response = _login(client, colleague.email, PASSWORD, **_via_proxy("198.51.100.7"))
+
+    # then
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(colleague.pk)
+
+
+def test_the_guessed_account_stays_locked_from_every_address(client, settings):
+    # given
+    settings.TRUSTED_PROXY_COUNT = 1
+    target = UserFactory(email="target@example.com")
+    for i in range(5):
+        _login(
+            client, target.email, "wrong-password-1", **_via_proxy(f"198.51.100.{i}")
+        )
+
+    # when
+    response = _login(client, target.email, PASSWORD, **_via_proxy("192.0.2.50"))
+
+    # then
+    assert not _is_logged_in(client)
+    assert _zh("too_many_login_attempts") in response.content.decode()
+
+
+def test_guessing_across_many_accounts_from_one_address_is_stopped(client, settings):
+    _only_failures_limited(settings)
+    # given 40 failures from one client, over 8 accounts (5 each)
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(8):
+        for _ in range(5):
+            _login(client, f"guess{n}@example.com", "x", **_via_proxy("198.51.100.7"))
+    user = UserFactory(email="someone@example.com")
+
+    # when
+    blocked = _login(client, user.email, PASSWORD, **_via_proxy("198.51.100.7"))
+    elsewhere = _login(client, user.email, PASSWORD, **_via_proxy("192.0.2.50"))
+
+    # then
+    assert _zh("too_many_login_attempts") in blocked.content.decode()
+    assert elsewhere.status_code == 302
+
+
+def test_a_forged_first_hop_does_not_escape_the_address_limit(client, settings):
+    _only_failures_limited(settings)
+    # given a guesser who writes a new X-Forwarded-For on every try
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(40):
+        _login(
+            client,
+            f"guess{n}@example.com",
+            "x",
+            **_via_proxy("198.51.100.7", forged=f"203.0.113.{n}"),
+        )
+    user = UserFactory(email="someone@example.com")
+
+    # when
+    response = _login(
+        client,
+        user.email,
+        PASSWORD,
+        **_via_proxy("198.51.100.7", forged="203.0.113.99"),
+    )
+
+    # then
+    assert _zh("too_many_login_attempts") in response.content.decode()
+
+
+def test_behind_the_proxy_the_attempts_a_minute_are_counted_per_client(
+    client, settings
+):
+    # given 30 attempts in a minute from one client
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = UserFactory(email="someone@example.com")
+    for n in range(30):
+        _login(client, f"guess{n % 5}@example.com", "x", **_via_proxy("198.51.100.7"))
+
+    # when
+    blocked = _login(client, user.email, PASSWORD, **_via_proxy("198.51.100.7"))
+    elsewhere = _login(client, user.email, PASSWORD, **_via_proxy("192.0.2.50"))
+
+    # then
+    assert blocked.status_code == 429
+    assert elsewhere.status_code == 302
+
+
+def test_without_a_configured_proxy_the_header_is_ignored_by_the_limits(
+    client, settings
+):
+    _only_failures_limited(settings)
+    # given failures from one connection that claims a new address each time
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(40):
+        _login(
+            client,
+            f"guess{n}@example.com",
+            "x",
+            REMOTE_ADDR="198.51.100.7",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    user = UserFactory(email="someone@example.com")
+
+    # when
+    response = _login(
+        client,
+        user.email,
+        PASSWORD,
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_FORWARDED_FOR="192.0.2.50",
+    )
+
+    # then
+    assert _zh("too_many_login_attempts") in response.content.decode()
+    failed = AuditEvent.objects.filter(action=actions.USER_LOGIN_FAILED)
+    assert {e.client_ip for e in failed} == {"198.51.100.7"}
 
 
 def test_logout_records_the_logout(client):

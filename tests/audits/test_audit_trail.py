@@ -242,7 +242,7 @@ def test_forwarded_for_header_is_ignored_unless_the_deployment_trusts_it(
 ):
     # given
     user = UserFactory()
-    settings.USE_X_FORWARDED_FOR = False
+    settings.TRUSTED_PROXY_COUNT = 0
 
     # when
     _switch_language(
@@ -254,17 +254,20 @@ def test_forwarded_for_header_is_ignored_unless_the_deployment_trusts_it(
     assert event.client_ip == "10.0.0.1"
 
 
-def test_forwarded_for_first_hop_is_used_behind_a_trusted_proxy(client, settings):
-    # given
+def test_behind_a_trusted_proxy_the_right_most_untrusted_hop_is_recorded(
+    client, settings
+):
+    # given a client that forges a first hop, and the proxy appending the
+    # address it really came from
     user = UserFactory()
-    settings.USE_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 1
 
     # when
     _switch_language(
         client,
         user,
         REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7",
     )
 
     # then

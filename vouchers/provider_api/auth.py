@@ -8,6 +8,8 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from config.client_ip import ClientIpThrottleMixin
+
 from ..models import ProviderApiKey
 from .services import api_key_find, api_key_touch
 
@@ -51,7 +53,7 @@ class HasProviderKey(permissions.BasePermission):
         return isinstance(request.auth, ProviderApiKey)
 
 
-class PerKeyThrottle(ScopedRateThrottle):
+class PerKeyThrottle(ClientIpThrottleMixin, ScopedRateThrottle):
     """Requests per API key at ``DEFAULT_THROTTLE_RATES[view.throttle_scope]``
     (read at request time, so a changed setting applies at once)."""
 

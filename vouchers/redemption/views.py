@@ -28,6 +28,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.permissions import role_required, signed_in, user_roles
 from accounts.roles import Role
 from audits import actions
+from config.client_ip import ClientIpThrottleMixin
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error
 from config.money import yuan
@@ -64,7 +65,7 @@ def _day(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d")
 
 
-class WebLookupThrottle(SimpleRateThrottle):
+class WebLookupThrottle(ClientIpThrottleMixin, SimpleRateThrottle):
     """The "Check voucher" button, per provider, at the API look-up's rate
     (``voucher_lookup``): staff of one provider share it, as its API keys
     each have theirs, so codes cannot be guessed through the web either."""

@@ -27,7 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView, exception_handler
 
-from audits.middleware import client_ip
+from config.client_ip import ClientIpThrottleMixin
 
 from ..eligibility.explain import decision_answer
 from .selectors import run_self_check, validate_self_check
@@ -41,7 +41,7 @@ from .serializers import (
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
 
-class SelfCheckThrottle(ScopedRateThrottle):
+class SelfCheckThrottle(ClientIpThrottleMixin, ScopedRateThrottle):
     """Requests per client (its address, as the audit trail records it),
     at the rate of ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]``."""
 
@@ -49,9 +49,6 @@ class SelfCheckThrottle(ScopedRateThrottle):
         # Read at request time (DRF binds the rates when the class is made),
         # so a changed setting applies without a restart of the test process.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_ident(self, request):
-        return client_ip(request) or super().get_ident(request)
 
 
 def throttled_message(wait: float | None) -> str:
