@@ -18,6 +18,8 @@ import ipaddress
 import logging
 
 from django.conf import settings
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def trusted_proxy_count() -> int:
     return max(0, int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0))
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | Request) -> str | None:
     """The address the request came from, as the deployment's trusted
     proxies report it (module docstring); None when there is no usable
     address."""
@@ -71,7 +73,7 @@ class ClientIpThrottleMixin:
     ``client_ip``, not DRF's own reading of X-Forwarded-For. Every throttle
     of the project's API takes it (a test walks the URLconf)."""
 
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         return client_ip(request) or "unknown"
 
 

@@ -17,6 +17,8 @@ admin.site.has_permission = _superuser_only
 # Signing in happens only through allauth (TOTP, rate limits, login audit).
 admin.site.login = secure_admin_login(admin.site.login)
 
+handler404 = "config.views.page_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,4 +1,4 @@
-"""Site-wide pages: the home page and the health check."""
+"""Site-wide pages: the home page, the health check and "not found"."""
 
 import logging
 
@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -88,3 +90,16 @@ def healthz(request):
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def page_not_found(request, exception):
+    """Django's 404 page, except under /api/, where a client gets the API's
+    JSON shape (``code`` and ``message``) instead of an HTML page, also for
+    a path no endpoint matches (``/api/v1/redemptions/abc/``)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": _("Not found.")},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return defaults.page_not_found(request, exception)

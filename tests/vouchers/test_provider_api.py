@@ -284,7 +284,7 @@ def test_keys_are_per_provider(setup, api, media):
     assert charge(other_api, body(other), key="shared").status_code == 201
 
 
-@pytest.mark.parametrize("key", [None, "", "   ", "x" * 256])
+@pytest.mark.parametrize("key", [None, "", "   ", " k-1", "k 1", "x" * 256])
 def test_a_charge_without_a_usable_idempotency_key_is_refused(setup, api, key):
     before = writes()
     response = charge(api, body(setup), key=key)
@@ -442,6 +442,61 @@ def test_the_list_pages_with_a_cursor_and_filters(setup, api):
     assert [r["id"] for r in confirmed] == [made[0].pk]
     one = api.get(URL, {"invoice_number": made[2].invoice_number}).json()["results"]
     assert [r["id"] for r in one] == [made[2].pk]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "201"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
+        ({"cursor": "not-one-we-gave"}, "cursor"),
+        ({"status": "paid"}, "status"),
+        ({"stauts": "pending"}, "stauts"),
+        ({"voucher_code": "AB\x00CD"}, "voucher_code"),
+        ({"invoice_number": "9" * 41}, "invoice_number"),
+    ],
+)
+def test_a_list_query_the_api_does_not_know_is_refused_not_ignored(
+    setup, api, query, field
+):
+    setup.hold()
+    response = api.get(URL, query)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == [field]
+
+
+def test_an_unknown_query_parameter_on_statements_is_refused(api):
+    response = api.get("/api/v1/statements/", {"program": "HZ"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "program": [
+            "This endpoint takes the query parameters: cursor, page_size, status."
+        ]
+    }
+
+
+def test_the_api_takes_json_only(setup, api):
+    before = writes()
+    response = api.post(
+        URL, body(setup), format="multipart", HTTP_IDEMPOTENCY_KEY="k-form"
+    )
+    assert response.status_code == 415
+    assert writes() == before
+
+
+def test_a_path_no_endpoint_matches_answers_the_apis_json_404(api):
+    response = api.get(f"{URL}abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"code": "not_found", "message": "Not found."}
+
+
+def test_a_page_outside_the_api_still_gets_the_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
 
 
 def test_the_detail_answers_the_charge(setup, api):

@@ -307,13 +307,13 @@ MALFORMED = [
         "amount-not-a-number",
         example(contract__amount="NaN"),
         "contract.amount",
-        "A valid number is required.",
+        "Give the amount in yuan as digits, with at most two decimals, e.g. 400000.00.",
     ),
     (
         "amount-bool",
         example(contract__amount=True),
         "contract.amount",
-        "A valid number is required.",
+        "Give the amount in yuan as digits, with at most two decimals, e.g. 400000.00.",
     ),
     (
         "signed-on-impossible",

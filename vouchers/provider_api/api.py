@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 
 from django.db import connection, transaction
@@ -28,16 +29,19 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from config.api_fields import TextField
 from config.exceptions import ApplicationError
 
 from .. import error_codes
 from ..ledger.selectors import voucher_balance
 from ..models import IdempotentRequest, ProviderApiKey, Redemption
 from ..redemption.services import (
+    INVOICE_MAX,
     redemption_charge,
     redemption_void,
     voucher_for_charge,
@@ -61,6 +65,9 @@ NOT_AUTHENTICATED = "not_authenticated"
 THROTTLED = "throttled"
 NOT_FOUND = "not_found"
 IDEMPOTENCY_KEY_MAX = 255
+# Visible ASCII, no spaces (a UUID fits): what survives every proxy and
+# HTTP library unchanged, so a retry arrives with the very same key.
+IDEMPOTENCY_KEY_RE = re.compile(rf"[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}")
 
 # HTTP status of each service refusal; any other code answers 400.
 STATUS_OF_CODE = {
@@ -124,6 +131,8 @@ def api_exception_handler(exc, context):
         if exc.wait is not None:
             response["Retry-After"] = str(max(int(exc.wait + 0.999), 1))
         return response
+    if isinstance(exc, exceptions.ValidationError):
+        return invalid(exc.detail)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -148,14 +157,39 @@ def api_exception_handler(exc, context):
 
 
 class ProviderAPIView(APIView):
+    # JSON only, as the schema lists it: one form to document and to check.
+    parser_classes = [JSONParser]
     authentication_classes = [ProviderKeyAuthentication]
     permission_classes = [HasProviderKey]
     throttle_classes = [PerKeyThrottle]
     throttle_scope = "provider_api"
     renderer_classes = [JSONRenderer]
 
+    # The query parameters each method takes (besides the pagination's);
+    # any other is refused, so a misspelt filter (``stauts=pending``) is
+    # answered with 400 instead of quietly listing everything.
+    query_parameters: dict[str, tuple[str, ...]] = {}
+
     def get_exception_handler(self):
         return api_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not hasattr(self, request.method.lower()):
+            return  # dispatch answers 405 Method Not Allowed
+        known = set(self.query_parameters.get(request.method, ()))
+        paginator = getattr(self, "pagination_class", None)
+        if paginator is not None and request.method == "GET":
+            known |= {paginator.cursor_query_param, paginator.page_size_query_param}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            message = (
+                _("This endpoint takes the query parameters: %(known)s.")
+                % {"known": ", ".join(sorted(known))}
+                if known
+                else _("This endpoint takes no query parameters.")
+            )
+            raise exceptions.ValidationError({name: [message] for name in unknown})
 
     @property
     def key(self) -> ProviderApiKey:
@@ -197,12 +231,13 @@ def idempotent(request, key_row: ProviderApiKey, handle: Callable[[], Response])
     (in the same transaction as what it did) and replayed to any retry with
     the same request; a different request under the key answers 422, a
     retry while the first is still running 409."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+    key = request.headers.get("Idempotency-Key", "")
+    if not IDEMPOTENCY_KEY_RE.fullmatch(key):
         return _error(
             IDEMPOTENCY_KEY_REQUIRED,
             _(
-                "Send an Idempotency-Key header (1 to %(n)d characters), new for each charge."
+                "Send an Idempotency-Key header of 1 to %(n)d visible ASCII characters "
+                "without spaces (a UUID, say), new for each charge."
             )
             % {"n": IDEMPOTENCY_KEY_MAX},
             status.HTTP_400_BAD_REQUEST,
@@ -324,28 +359,101 @@ class VoucherLookupView(ProviderAPIView):
         )
 
 
-class RedemptionCursor(CursorPagination):
+class ProviderCursor(CursorPagination):
+    """Newest first, 50 a page, ``page_size`` 1 to 200. A page size or a
+    cursor the API did not give out is refused with 400 (``invalid``), as
+    the schema says, instead of being quietly replaced by the default."""
+
     ordering = "-id"
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,4}", raw) or not (
+            1 <= int(raw) <= self.max_page_size
+        ):
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give a whole number from 1 to %(max)d.")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {
+                    self.cursor_query_param: [
+                        _(
+                            "This cursor was not given out by the API; "
+                            "follow the next or previous link, or start without it."
+                        )
+                    ]
+                }
+            ) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+
+def query_choice(request, name: str, choices) -> str | None:
+    """The query parameter ``name`` when given (one of ``choices``), None
+    when absent; anything else is refused with 400 (``invalid``)."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if value not in choices:
+        raise exceptions.ValidationError(
+            {name: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]}
+        )
+    return value
+
+
+def query_text(request, name: str, max_length: int) -> str:
+    """The query parameter ``name``, trimmed ("" when absent); text a column
+    cannot hold (too long, a NUL character) is refused with 400 (``invalid``)."""
+    field = TextField(max_length=max_length, allow_blank=True)
+    try:
+        return field.run_validation(request.query_params.get(name, ""))
+    except exceptions.ValidationError as exc:
+        raise exceptions.ValidationError({name: exc.detail}) from None
+
+
+class RedemptionCursor(ProviderCursor):
+    pass
+
 
 class RedemptionListCreateView(ProviderAPIView, generics.GenericAPIView):
     serializer_class = RedemptionSerializer
+    query_parameters = {"GET": ("status", "voucher_code", "invoice_number")}
     pagination_class = RedemptionCursor
 
     def get_queryset(self):
         qs = Redemption.objects.filter(provider=self.key.provider).select_related(
             "voucher"
         )
-        params = self.request.query_params
-        if params.get("status") in Redemption.Status.values:
-            qs = qs.filter(status=params["status"])
-        if params.get("voucher_code"):
-            qs = qs.filter(voucher__code=params["voucher_code"].strip().upper())
-        if params.get("invoice_number"):
-            qs = qs.filter(invoice_number=params["invoice_number"].strip())
+        wanted = query_choice(self.request, "status", Redemption.Status.values)
+        if wanted is not None:
+            qs = qs.filter(status=wanted)
+        voucher_code = query_text(self.request, "voucher_code", 40)
+        if voucher_code:
+            qs = qs.filter(voucher__code=voucher_code.upper())
+        invoice_number = query_text(self.request, "invoice_number", INVOICE_MAX)
+        if invoice_number:
+            qs = qs.filter(invoice_number=invoice_number)
         return qs
 
     @extend_schema(
@@ -355,10 +463,19 @@ class RedemptionListCreateView(ProviderAPIView, generics.GenericAPIView):
         tags=["provider"],
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Redemption.Status.values),
-            OpenApiParameter("voucher_code", OpenApiTypes.STR),
-            OpenApiParameter("invoice_number", OpenApiTypes.STR),
+            OpenApiParameter(
+                "voucher_code", OpenApiTypes.STR, pattern="^[^\\x00]{0,40}$"
+            ),
+            OpenApiParameter(
+                "invoice_number",
+                OpenApiTypes.STR,
+                pattern=f"^[^\\x00]{{0,{INVOICE_MAX}}}$",
+            ),
         ],
-        responses={200: RedemptionSerializer(many=True), **error_responses(401, 429)},
+        responses={
+            200: RedemptionSerializer(many=True),
+            **error_responses(400, 401, 429),
+        },
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -383,6 +500,7 @@ class RedemptionListCreateView(ProviderAPIView, generics.GenericAPIView):
                 OpenApiParameter.HEADER,
                 required=True,
                 description="A new random value (e.g. a UUID) for each charge.",
+                pattern=f"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}$",
             )
         ],
         request=ChargeRequestSerializer,

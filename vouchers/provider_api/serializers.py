@@ -8,41 +8,25 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_fields import DecimalTextField, TextField
+
 from ..models import Redemption, Voucher
 from ..redemption.services import INVOICE_MAX, REASON_MAX, Charge
+from ..self_check.serializers import CreditCodeField
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "decimal",
-        "pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$",
-        "example": "100.5",
-    }
-)
-class PositiveDecimalField(serializers.DecimalField):
+class PositiveDecimalField(DecimalTextField):
     """More than zero, at most four decimals; a decimal string or a whole
-    JSON number."""
+    JSON number (config.api_fields)."""
 
+    positive = True
+    example = "100.5"
     default_error_messages = {
-        "float": _("Give amounts and rates as decimal strings, not floats."),
         "max_decimal_places": _("At most four decimal places."),
-        "positive": _("Must be more than zero."),
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 18)
-        kwargs.setdefault("decimal_places", 4)
-        kwargs.setdefault("coerce_to_string", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        value = super().to_internal_value(data)
-        if value <= 0:
-            self.fail("positive")
-        return value
+        super().__init__(max_digits=18, decimal_places=4, **kwargs)
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1250.00"})
@@ -54,12 +38,10 @@ class YuanField(serializers.DecimalField):
 
 
 class VoucherLookupRequestSerializer(serializers.Serializer):
-    code = serializers.CharField(
+    code = TextField(
         max_length=40, help_text="The voucher code as printed (hyphens optional)."
     )
-    credit_code = serializers.CharField(
-        max_length=40, help_text="The holder's unified social credit code."
-    )
+    credit_code = CreditCodeField(help_text="The holder's unified social credit code.")
 
 
 class VoucherLookupSerializer(serializers.Serializer):
@@ -70,9 +52,9 @@ class VoucherLookupSerializer(serializers.Serializer):
 
 
 class ChargeRequestSerializer(serializers.Serializer):
-    voucher_code = serializers.CharField(max_length=40)
-    credit_code = serializers.CharField(
-        max_length=40, help_text="The voucher holder's unified social credit code."
+    voucher_code = TextField(max_length=40)
+    credit_code = CreditCodeField(
+        help_text="The voucher holder's unified social credit code."
     )
     offering = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text="Your offering's id."
@@ -83,7 +65,7 @@ class ChargeRequestSerializer(serializers.Serializer):
     )
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    invoice_number = serializers.CharField(max_length=INVOICE_MAX)
+    invoice_number = TextField(max_length=INVOICE_MAX)
 
     def validate(self, attrs):
         if attrs["period_end"] < attrs["period_start"]:
@@ -111,7 +93,7 @@ class ChargeRequestSerializer(serializers.Serializer):
 
 
 class VoidRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=REASON_MAX)
+    reason = TextField(max_length=REASON_MAX)
 
 
 class RedemptionSerializer(serializers.ModelSerializer):

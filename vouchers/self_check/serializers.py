@@ -15,10 +15,10 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from config.api_fields import DecimalTextField, TextField, trimmed
 from config.money import MONEY
 from enterprises.models import Region
 from enterprises.services.register import FIRST_DECLARATION_YEAR
@@ -38,44 +38,69 @@ MAX_INVESTMENT_ROWS = 30
 _REGION_CODE_RE = re.compile(r"[0-9]{6}")
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "decimal",
-        "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$",
-        "example": "400000.00",
-    }
-)
-class MoneyField(serializers.DecimalField):
-    """An amount in yuan, at most two decimals (fen), never negative.
-
-    Accepts a decimal string ("400000.00") or a whole JSON number (400000);
-    a JSON number with a fraction or an exponent has passed through a float
-    and is refused. Answers a string with two decimals.
-    """
+class MoneyField(DecimalTextField):
+    """An amount in yuan, at most two decimals (fen), never negative; the
+    form of a number is config.api_fields'. Answers a string with two
+    decimals."""
 
     default_error_messages = {
-        "float": _("Give amounts and rates as decimal strings, not floats."),
+        "invalid": _(
+            "Give the amount in yuan as digits, with at most two decimals, "
+            "e.g. 400000.00."
+        ),
         "max_decimal_places": _("Amounts have at most two decimal places (fen)."),
-        "min_value": _("Amounts cannot be negative."),
-        "positive": _("Must be more than zero."),
     }
 
-    def __init__(self, *, positive: bool = False, **kwargs):
+    def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("coerce_to_string", True)
-        self.positive = positive
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        value = super().to_internal_value(data)
-        if self.positive and value == 0:
-            self.fail("positive")
-        return value
+
+class PositiveMoneyField(MoneyField):
+    """An amount in yuan that must be more than zero."""
+
+    positive = True
+
+
+# The form of each code, as the schema publishes it. The server reads more
+# than this (full-width characters and lower case are taken as ASCII capitals,
+# for people who paste from documents) and then checks what no pattern can
+# say: the credit code's check character, whether the division is in
+# Zhejiang, whether the industry is covered, whether the program is open.
+USCC_CHAR = "0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy"
+USCC_PATTERN = trimmed(rf"[{USCC_CHAR}]{{2}}[0-9]{{6}}[{USCC_CHAR}]{{10}}")
+
+
+class CreditCodeField(TextField):
+    """A unified social credit code: 18 characters of GB 32100's set."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(pattern=USCC_PATTERN, example="91330106MA2CD0F16U", **kwargs)
+
+
+class RegionCodeField(TextField):
+    """A 6-digit administrative division code."""
+
+    def __init__(self, **kwargs):
+        super().__init__(pattern=trimmed("[0-9]{6}"), example="330106", **kwargs)
+
+
+class IndustryCodeField(TextField):
+    """A GB/T 4754-2017 section letter with its division (or class)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            pattern=trimmed("[A-Ta-t][0-9]{2}([0-9]{1,2})?"), example="I65", **kwargs
+        )
+
+
+class ProgramCodeField(TextField):
+    """A program's code; anything but blanks (an unknown code is answered)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(example="HZ-COMPUTE-2026", **kwargs)
 
 
 class RateField(serializers.DecimalField):
@@ -91,18 +116,25 @@ class RateField(serializers.DecimalField):
 
 
 class InvestmentSerializer(serializers.Serializer):
-    year = serializers.IntegerField(help_text="Calendar year, 2000 to this year.")
     it = MoneyField(help_text="IT (信息化) investment of the year, yuan.")
     ai = MoneyField(help_text="Of which AI investment, yuan (at most `it`).")
 
-    def validate_year(self, year: int) -> int:
+    def get_fields(self):
+        # The last year is this year, so the field (and the schema, which is
+        # made from it on each request for /api/schema/) is made per use.
+        fields = super().get_fields()
         last = timezone.localdate().year
-        if not FIRST_DECLARATION_YEAR <= year <= last:
-            raise serializers.ValidationError(
-                _("The year must be between %(first)d and %(last)d.")
-                % {"first": FIRST_DECLARATION_YEAR, "last": last}
-            )
-        return year
+        message = _("The year must be between %(first)d and %(last)d.") % {
+            "first": FIRST_DECLARATION_YEAR,
+            "last": last,
+        }
+        fields["year"] = serializers.IntegerField(
+            min_value=FIRST_DECLARATION_YEAR,
+            max_value=last,
+            error_messages={"min_value": message, "max_value": message},
+            help_text=f"Calendar year, {FIRST_DECLARATION_YEAR} to this year.",
+        )
+        return fields
 
     def validate(self, attrs):
         if attrs["ai"] > attrs["it"]:
@@ -113,16 +145,16 @@ class InvestmentSerializer(serializers.Serializer):
 
 
 class EnterpriseSerializer(serializers.Serializer):
-    credit_code = serializers.CharField(
+    credit_code = CreditCodeField(
         max_length=40,
         help_text="Unified social credit code (统一社会信用代码), 18 characters.",
     )
-    region_code = serializers.CharField(
+    region_code = RegionCodeField(
         max_length=20,
         help_text="Registered administrative division (GB/T 2260), 6 digits, "
         "e.g. 330106 (Xihu district, Hangzhou).",
     )
-    industry_code = serializers.CharField(
+    industry_code = IndustryCodeField(
         max_length=20,
         help_text="GB/T 4754-2017: section letter and 2-digit division, e.g. "
         "I65 or C39; the 4-digit class where the division is not enough "
@@ -194,7 +226,7 @@ class ContractSerializer(serializers.Serializer):
     term_months = serializers.IntegerField(
         min_value=1, max_value=MAX_TERM_MONTHS, help_text="Term of service, months."
     )
-    amount = MoneyField(positive=True, help_text="Contract amount, yuan.")
+    amount = PositiveMoneyField(help_text="Contract amount, yuan.")
     facility = serializers.ChoiceField(
         choices=FACILITIES,
         required=False,
@@ -226,7 +258,7 @@ class ContractSerializer(serializers.Serializer):
 
 
 class SelfCheckRequestSerializer(serializers.Serializer):
-    program = serializers.CharField(
+    program = ProgramCodeField(
         max_length=40, help_text="Program code, e.g. HZ-COMPUTE-2026 (open programs)."
     )
     enterprise = EnterpriseSerializer()

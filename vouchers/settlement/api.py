@@ -9,19 +9,20 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from ..models import Redemption, Statement
-from ..provider_api.api import ProviderAPIView, error_responses
+from ..provider_api.api import (
+    ProviderAPIView,
+    ProviderCursor,
+    error_responses,
+    query_choice,
+)
 from .serializers import StatementDetailSerializer, StatementSerializer
 
 
-class StatementCursor(CursorPagination):
-    ordering = "-id"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
+class StatementCursor(ProviderCursor):
+    pass
 
 
 def _statements(view: ProviderAPIView):
@@ -33,6 +34,7 @@ def _statements(view: ProviderAPIView):
 class StatementListView(ProviderAPIView, generics.GenericAPIView):
     serializer_class = StatementSerializer
     pagination_class = StatementCursor
+    query_parameters = {"GET": ("status",)}
 
     @extend_schema(
         operation_id="statement_list",
@@ -45,12 +47,16 @@ class StatementListView(ProviderAPIView, generics.GenericAPIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Statement.Status.values)
         ],
-        responses={200: StatementSerializer(many=True), **error_responses(401, 429)},
+        responses={
+            200: StatementSerializer(many=True),
+            **error_responses(400, 401, 429),
+        },
     )
     def get(self, request):
         statements = _statements(self)
-        if request.query_params.get("status") in Statement.Status.values:
-            statements = statements.filter(status=request.query_params["status"])
+        wanted = query_choice(request, "status", Statement.Status.values)
+        if wanted is not None:
+            statements = statements.filter(status=wanted)
         page = self.paginate_queryset(statements)
         return self.get_paginated_response(StatementSerializer(page, many=True).data)
 
