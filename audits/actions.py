@@ -81,6 +81,9 @@ CLAWBACK_REPAYMENT_RECORDED = "clawback.repayment_recorded"
 WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created"
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 WEBHOOK_DELIVERY_REQUESTED = "webhook.delivery_requested"
+AUDIT_CHAIN_VERIFICATION_REQUESTED = "audit.chain_verification_requested"
+AUDIT_CHECKPOINT_TAKEN = "audit.checkpoint_taken"
+AUDIT_CHECKPOINTS_EXPORTED = "audit.checkpoints_exported"
 
 LABELS = {
     USER_SIGNED_UP: _("Signed up"),
@@ -166,6 +169,9 @@ LABELS = {
     WEBHOOK_ENDPOINT_CREATED: _("Webhook endpoint registered"),
     WEBHOOK_ENDPOINT_DISABLED: _("Webhook endpoint disabled"),
     WEBHOOK_DELIVERY_REQUESTED: _("Webhook delivery requested by a person"),
+    AUDIT_CHAIN_VERIFICATION_REQUESTED: _("Audit chain check requested"),
+    AUDIT_CHECKPOINT_TAKEN: _("Audit chain checkpoint taken by a person"),
+    AUDIT_CHECKPOINTS_EXPORTED: _("Audit chain checkpoints downloaded"),
 }
 
 

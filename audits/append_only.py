@@ -64,3 +64,38 @@ def remove(schema_editor, table: str, name: str) -> None:
     elif vendor == "sqlite":
         for sql in sqlite_remove(table, name):
             schema_editor.execute(sql)
+
+
+def postgres_install_no_truncate(table: str, name: str) -> str:
+    """A statement trigger that refuses TRUNCATE (PostgreSQL; SQLite has no
+    TRUNCATE, and its DELETE trigger covers ``DELETE FROM`` without WHERE).
+    Test databases are emptied with ``session_replication_role = replica``
+    set, which only a superuser may set (tests/conftest.py)."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}_no_truncate() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '{table} is append-only (TRUNCATE refused)'
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER {name}_no_truncate
+    BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {name}_no_truncate();
+"""
+
+
+def postgres_remove_no_truncate(table: str, name: str) -> str:
+    return f"""
+DROP TRIGGER IF EXISTS {name}_no_truncate ON {table};
+DROP FUNCTION IF EXISTS {name}_no_truncate();
+"""
+
+
+def install_no_truncate(schema_editor, table: str, name: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(postgres_install_no_truncate(table, name), params=None)
+
+
+def remove_no_truncate(schema_editor, table: str, name: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(postgres_remove_no_truncate(table, name), params=None)

@@ -7,9 +7,9 @@ class AuditEvent(models.Model):
     """One state change, written in the same transaction as the change.
 
     Append-only: rows are only ever inserted, through
-    ``audits.services.audit_event_record``; on PostgreSQL a trigger refuses
-    UPDATE and DELETE. The tamper-evident chain (sequence and hashes, sealed
-    after commit) will be added on top of these rows.
+    ``audits.services.audit_event_record``; the database refuses UPDATE and
+    DELETE (and TRUNCATE on PostgreSQL). The sealer links each committed
+    event into the tamper-evident chain (``ChainLink``) shortly after.
     """
 
     occurred_at = models.DateTimeField(
@@ -42,3 +42,124 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+
+class PendingSeal(models.Model):
+    """An event committed but not yet linked into the chain.
+
+    ``audit_event_record`` inserts one with every event, in the business
+    transaction; the sealer links the committed ones into the chain and
+    deletes them. It is the sealer's work queue, not the record: losing a
+    row here is detected (``audit_verify`` finds an event neither sealed nor
+    waiting), and it keeps the sealer's read small however long the trail.
+    """
+
+    # DO_NOTHING: an event is never deleted (the trigger refuses it), and
+    # the foreign-key constraint stays in the database.
+    event = models.OneToOneField(
+        AuditEvent, primary_key=True, on_delete=models.DO_NOTHING, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("event waiting to be sealed")
+        verbose_name_plural = _("events waiting to be sealed")
+
+    def __str__(self):
+        return f"event #{self.event_id}"
+
+
+class ChainLink(models.Model):
+    """An event's place in the tamper-evident chain (append-only).
+
+    ``hash`` = the algorithm's digest of the event's canonical content, its
+    position and ``prev_hash`` (the hash of the link before it); see
+    ``audits.chain.canonical``. The algorithm is recorded per link so it can
+    change later without breaking old links.
+    """
+
+    seq = models.BigIntegerField(_("position"), primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent,
+        verbose_name=_("event"),
+        on_delete=models.DO_NOTHING,  # as PendingSeal.event
+        related_name="chain_link",
+    )
+    algorithm = models.CharField(_("algorithm"), max_length=16)
+    prev_hash = models.CharField(_("previous hash"), max_length=128)
+    hash = models.CharField(_("hash"), max_length=128)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        verbose_name = _("chain link")
+        verbose_name_plural = _("chain links")
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:16]}"
+
+
+class ChainCheckpoint(models.Model):
+    """The chain's head at one moment (append-only), taken on a schedule and
+    on demand, printed in reports and downloadable, so a copy kept outside
+    the system can later be compared with the chain."""
+
+    seq = models.BigIntegerField(_("position"), unique=True)
+    hash = models.CharField(_("head hash"), max_length=128)
+    algorithm = models.CharField(_("algorithm"), max_length=16)
+    taken_at = models.DateTimeField(_("taken at"))
+    taken_by_label = models.CharField(_("taken by"), max_length=254)
+
+    class Meta:
+        verbose_name = _("chain checkpoint")
+        verbose_name_plural = _("chain checkpoints")
+        ordering = ["-seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:16]}"
+
+
+class ChainVerification(models.Model):
+    """One run of the chain check (``audit_verify`` or the auditor's page):
+    what it covered and what it found. Runs in the background; the page
+    shows the latest."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        INTACT = "intact", _("intact")
+        BROKEN = "broken", _("broken")
+        FAILED = "failed", _("could not finish")
+
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    requested_by_label = models.CharField(_("requested by"), max_length=254)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    first_seq = models.BigIntegerField(_("from position"), default=1)
+    last_seq = models.BigIntegerField(_("to position"), null=True, blank=True)
+    checked = models.BigIntegerField(_("links checked"), default=0)
+    head_hash = models.CharField(_("head hash"), max_length=128, blank=True)
+    break_seq = models.BigIntegerField(_("first break at"), null=True, blank=True)
+    # What the first break is (audits.chain.verify.Break): its reason code
+    # and facts, put in words when shown, in the reader's language.
+    break_reason = models.CharField(_("reason"), max_length=32, blank=True)
+    break_detail = models.JSONField(_("what was found"), null=True, blank=True)
+    pending = models.BigIntegerField(_("waiting to be sealed"), default=0)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chain verification")
+        verbose_name_plural = _("chain verifications")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def break_text(self) -> str:
+        """The first break in words, in the active language."""
+        if not self.break_reason:
+            return ""
+        from .chain.verify import describe
+
+        return describe(self.break_reason, self.break_detail or {})

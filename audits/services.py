@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 
 from .context import current_context
-from .models import AuditEvent
+from .models import AuditEvent, PendingSeal
 
 SYSTEM_LABEL = "system"
 
@@ -44,7 +45,7 @@ def audit_event_record(
     if actor_label is None:
         actor_label = actor.email if actor is not None else SYSTEM_LABEL
     ctx = current_context()
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor,
         actor_label=actor_label[:254],
         action=action,
@@ -56,3 +57,10 @@ def audit_event_record(
         request_id=ctx.request_id if ctx else "",
         client_ip=ctx.client_ip if ctx else None,
     )
+    # The sealer links it into the chain once this transaction commits.
+    PendingSeal.objects.create(event=event)
+    if settings.AUDIT_SEAL_ON_COMMIT:  # the demo, which runs no beat
+        from .chain.services import seal_quietly
+
+        transaction.on_commit(seal_quietly)
+    return event

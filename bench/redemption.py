@@ -237,8 +237,11 @@ def ensure_vouchers(target: int) -> list[tuple[str, str]]:
 # -- the server and the load ---------------------------------------------------------
 
 
-def start_gunicorn(workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    workers: int, threads: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "bench.serve.settings"}
+    env |= extra_env or {}
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -404,6 +407,53 @@ def pgbench_hot_row(clients: int, seconds: int) -> float:
     return float(tps[0].split("=")[1].split()[0])
 
 
+def _seal_every_second(stop: threading.Event, sealed: list[int]) -> None:
+    from audits.chain.services import chain_seal
+
+    while not stop.wait(1.0):
+        sealed[0] += chain_seal().sealed
+    connection.close()
+
+
+def chain_compare(args, distinct) -> float:
+    """Distinct charges without the audit chain (no queue rows, no sealer),
+    then with it and a sealer running every second (beat runs it every 10),
+    ``--chain-rounds`` times in turn; the ratio of the mean rates."""
+    from audits.chain.services import chain_seal
+    from audits.models import PendingSeal
+
+    rates: dict[str, list[float]] = {"without": [], "with": []}
+    for round_no in range(1, args.chain_rounds + 1):
+        for mode in ("without", "with"):
+            env = {"BENCH_AUDIT_CHAIN": "off" if mode == "without" else "on"}
+            server = start_gunicorn(args.workers, args.threads, env)
+            stop = threading.Event()
+            sealed = [0]
+
+            sealer = threading.Thread(target=_seal_every_second, args=(stop, sealed))
+            try:
+                if mode == "with":
+                    sealer.start()
+                run = drive(
+                    Run(f"distinct, {mode} chain"), args.clients, args.seconds, distinct
+                )
+            finally:
+                stop.set()
+                if sealer.is_alive():
+                    sealer.join(60)
+                server.terminate()
+                server.wait(timeout=30)
+            rates[mode].append(run.rate())
+            extra = f", {sealed[0]:,} events sealed" if mode == "with" else ""
+            print(f"  round {round_no}: {run.line()}{extra}", flush=True)
+    left = PendingSeal.objects.count()
+    print(f"  events waiting after the runs: {left:,} (sealed next)")
+    chain_seal()
+    without = sum(rates["without"]) / len(rates["without"])
+    with_chain = sum(rates["with"]) / len(rates["with"])
+    return with_chain / without if without else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--vouchers", type=int, default=2000)
@@ -411,6 +461,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--chain-rounds",
+        type=int,
+        default=0,
+        help="rounds of distinct charges without, then with the audit chain "
+        "and its sealer (every second); 0 skips them",
+    )
     args = parser.parse_args()
     name = refuse_unless_bench_database()
 
@@ -478,6 +535,9 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    chain_ratio = None
+    if args.chain_rounds:
+        chain_ratio = chain_compare(args, distinct)
     tps = pgbench_hot_row(32, int(args.seconds))
     print(
         f"gunicorn {args.workers} workers × {args.threads} threads (gthread), "
@@ -488,6 +548,8 @@ def main() -> int:
     distinct_run, bare_run, _hot_run = runs
     ratio = distinct_run.rate() / bare_run.rate() if bare_run.rate() else 0.0
     print(f"  distinct / bare = {ratio:.2f}")
+    if chain_ratio is not None:
+        print(f"  with the audit chain and its sealer / without = {chain_ratio:.2f}")
     print(f"  pgbench, one row updated by 32 clients: {tps:.0f} tps")
     hot_voucher = Voucher.objects.get(code=hot_code)
     balance = voucher_balance(hot_voucher)
@@ -499,7 +561,8 @@ def main() -> int:
         f"  check_ledger after the runs: {len(problems)} problem(s) in {time.perf_counter() - started:.2f} s"
     )
     failed = (
-        distinct_run.pct(95) >= 100
+        (chain_ratio is not None and chain_ratio < 0.9)
+        or distinct_run.pct(95) >= 100
         or ratio < 0.5
         or balance < 0
         or problems

@@ -16,6 +16,26 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every 10 seconds: link committed audit events into the chain, so none
+    # waits longer than AUDIT_SEAL_MAX_DELAY_SECONDS (60). On its own queue
+    # ("audit", docker/compose.yaml) so long tasks never hold it up; a run
+    # not started within 10 s is dropped, the next one seals the same events.
+    "audit-chain-seal": {
+        "task": "audits.tasks.chain_seal",
+        "schedule": 10.0,
+        "options": {"queue": "audit", "expires": 10},
+    },
+    # https://crontab.guru/#0_*_*_*_* : every hour, a checkpoint of the chain's head
+    "audit-chain-checkpoint": {
+        "task": "audits.tasks.chain_checkpoint",
+        "schedule": crontab(minute=0),
+        "options": {"queue": "audit"},
+    },
+    # https://crontab.guru/#30_2_*_*_* : every night at 02:30, the whole chain checked
+    "audit-chain-verify": {
+        "task": "audits.tasks.chain_verify_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # https://crontab.guru/#15_3_*_*_* : every night at 03:15 (Asia/Shanghai)
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",

@@ -12,6 +12,9 @@ from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
+from django.db.backends.postgresql.operations import (
+    DatabaseOperations as PostgresOperations,
+)
 from django.test import Client as DjangoClient
 from django.test import override_settings
 
@@ -72,6 +75,26 @@ def demo_loaded(django_db_setup, django_db_blocker) -> Iterator[str]:
         call_command("load_demo", stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_no_truncate_triggers():
+    """Transactional tests end with Django emptying every table by TRUNCATE,
+    which the audit tables' triggers refuse (audits/append_only.py). The
+    flush runs in one transaction; ``session_replication_role = replica``
+    (superuser only, as the test runner connects) skips ordinary triggers
+    for that transaction alone."""
+    original = PostgresOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return ["SET LOCAL session_replication_role = replica", *statements]
+
+    PostgresOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    PostgresOperations.sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,7 @@ from django.utils import timezone
 
 from accounts.roles import MFA_REQUIRED_ROLES, Role
 from audits import actions
-from audits.models import AuditEvent
+from audits.models import AuditEvent, ChainCheckpoint, ChainVerification
 from enterprises import services
 from enterprises.models import (
     Document,
@@ -1147,6 +1147,28 @@ EXPECTED: dict[str, Spec] = {
     ),
     # --- audits -------------------------------------------------------------
     "audits:event-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "audits:chain": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "audits:chain-checkpoints-download": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)
+    ),
+    # Checking the chain and taking a checkpoint change no business data:
+    # the chain's readers may ask for both.
+    "audits:chain-verify": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=NOT_ALLOWED),
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=to("audits:chain")),
+            done=_exists(ChainVerification),
+            writers=frozenset({"program_manager", "auditor"}),
+        ),
+    ),
+    "audits:chain-checkpoint": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=NOT_ALLOWED),
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=to("audits:chain")),
+            done=_exists(ChainCheckpoint),
+            writers=frozenset({"program_manager", "auditor"}),
+        ),
+    ),
     # --- programs -----------------------------------------------------------
     "programs:list": Spec(PROGRAM_READERS_PAGE),
     "programs:detail": Spec(PROGRAM_READERS_PAGE, kwargs=_program),

@@ -1,7 +1,7 @@
 """The database refuses UPDATE and DELETE on audit events.
 
-TRUNCATE stays possible for the table owner (the test runner empties tables
-that way); production should connect as a role that does not own the table.
+TRUNCATE is refused from 0004 on (PostgreSQL). Production should still
+connect as a role that does not own the table: an owner can drop a trigger.
 """
 
 from django.db import migrations

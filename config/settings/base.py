@@ -5,6 +5,7 @@ and Redis given by the environment) and ``production`` (HTTPS, secure
 cookies, HSTS). Django's own variables carry a ``DJANGO_`` prefix.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -218,6 +219,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# AUDIT CHAIN (docs/architecture.md, "The tamper-evident chain")
+# The digest that links new events; each link records its own, so changing
+# this later leaves old links verifiable. "sm3" (GB/T 32905) or "sha256".
+AUDIT_CHAIN_ALGORITHM = env("AUDIT_CHAIN_ALGORITHM", default="sm3")
+# The longest an event may wait to be sealed before the auditor's page and
+# the health check say the sealer is behind; beat runs it every 10 seconds.
+AUDIT_SEAL_MAX_DELAY_SECONDS = 60
+# Processes that check a long chain in parallel parts (audit_verify, the
+# nightly check); 1 checks in this process only.
+AUDIT_VERIFY_JOBS = env.int("AUDIT_VERIFY_JOBS", default=min(4, os.cpu_count() or 1))
+# Seal right after each commit that recorded events (the demo, which runs
+# no beat); production leaves it to the beat schedule.
+AUDIT_SEAL_ON_COMMIT = env.bool("AUDIT_SEAL_ON_COMMIT", default=False)
 
 # PROVIDER WEBHOOKS (vouchers/webhooks/transport.py says the destination rule)
 # Private, loopback and link-local hosts are refused as webhook destinations

@@ -1,0 +1,16 @@
+"""The audits app's Celery tasks, for Celery's autodiscovery (which looks for
+``<app>.tasks``): each sub-package keeps its own in its tasks.py."""
+
+from .chain.tasks import (
+    chain_checkpoint,
+    chain_seal,
+    chain_verification_run,
+    chain_verify_nightly,
+)
+
+__all__ = [
+    "chain_checkpoint",
+    "chain_seal",
+    "chain_verification_run",
+    "chain_verify_nightly",
+]
