@@ -432,6 +432,7 @@ def chain_compare(args, distinct) -> float:
 
             sealer = threading.Thread(target=_seal_every_second, args=(stop, sealed))
             try:
+                drive(Run("warm-up"), args.clients, 3, distinct)
                 if mode == "with":
                     sealer.start()
                 run = drive(

@@ -150,3 +150,17 @@ def test_every_printed_login_signs_in_and_opens_the_home_page(demo_loaded, clien
             Membership.objects.filter(user__email=email).values_list("role", flat=True)
         )
         assert set(home.context["roles"]) == expected_roles, email
+
+
+def test_the_demo_chain_is_sealed_checkpointed_and_checked(demo_loaded):
+    from audits.chain.verify import chain_verify
+    from audits.models import ChainCheckpoint, ChainLink, ChainVerification, PendingSeal
+
+    assert not PendingSeal.objects.exists()
+    head = ChainLink.objects.count()
+    assert head > 100
+    assert ChainCheckpoint.objects.get().seq == head
+    check = ChainVerification.objects.get()
+    assert check.status == ChainVerification.Status.INTACT
+    assert check.requested_by_label == "auditor@example.com"
+    assert chain_verify().ok

@@ -224,8 +224,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # The digest that links new events; each link records its own, so changing
 # this later leaves old links verifiable. "sm3" (GB/T 32905) or "sha256".
 AUDIT_CHAIN_ALGORITHM = env("AUDIT_CHAIN_ALGORITHM", default="sm3")
-# The longest an event may wait to be sealed before the auditor's page and
-# the health check say the sealer is behind; beat runs it every 10 seconds.
+# The longest an event may wait to be sealed before the auditor's page says
+# the sealer is behind; beat runs it every 10 seconds.
 AUDIT_SEAL_MAX_DELAY_SECONDS = 60
 # Processes that check a long chain in parallel parts (audit_verify, the
 # nightly check); 1 checks in this process only.

@@ -13,7 +13,9 @@ from audits.chain.verify import chain_verify
 from audits.models import ChainLink, PendingSeal
 from audits.services import audit_event_record
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback like every transactional test here: the flush after
+# it then leaves the tables empty for the next one to restore.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WAIT = 10  # seconds; a lock wait would hit it
 

@@ -16,7 +16,9 @@ from audits.chain.verify import (
 from audits.models import AuditEvent, ChainLink
 from audits.services import audit_event_record
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback like every transactional test here: the flush after
+# it then leaves the tables empty for the next one to restore.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 EVENTS = 30
 
