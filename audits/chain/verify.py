@@ -15,10 +15,12 @@ chains are checked in parallel parts (``chain_verify``).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,8 @@ from django.utils.translation import gettext as _
 
 from ..models import AuditEvent, ChainCheckpoint, ChainLink, PendingSeal
 from . import canonical, reading
+
+log = logging.getLogger(__name__)
 
 CHUNK = 10_000
 PARALLEL_FROM = 200_000  # links; below it one process is as quick
@@ -166,8 +170,14 @@ def chain_verify(
     jobs = settings.AUDIT_VERIFY_JOBS if jobs is None else jobs
     parts = _parts(first, last, jobs)
     if len(parts) > 1:
-        brk, checked, seq_at, prev = _run_parts(parts, outside, chunk, progress)
-    else:
+        try:
+            brk, checked, seq_at, prev = _run_parts(parts, outside, chunk, progress)
+        except (BrokenProcessPool, OSError, AssertionError):
+            # no child processes here (a daemonic worker, a process limit):
+            # the same check in this process, only slower
+            log.warning("chain check in parts failed to start; checking in one")
+            parts = [(first, last)]
+    if len(parts) == 1:
         brk, checked, seq_at, prev = _check_range(first, last, outside, chunk, progress)
     head = ChainCheckpoint.objects.filter(seq__gte=first)
     if last is not None:

@@ -1,6 +1,7 @@
 """The chain page: its state, checks and checkpoints (managers, auditors)."""
 
 import csv
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -21,7 +22,13 @@ def _page(request, form=None, status=200):
     context = {
         "status": selectors.chain_status(),
         "verifications": verifications,
-        "running": any(v.status == v.Status.RUNNING for v in verifications),
+        # refresh while a check runs; one "running" for an hour is a dead
+        # worker, not a reason to reload forever
+        "running": any(
+            v.status == v.Status.RUNNING
+            and v.requested_at > timezone.now() - timedelta(hours=1)
+            for v in verifications
+        ),
         "checkpoints": selectors.checkpoint_list()[:20],
         "form": form or VerifyRangeForm(),
     }

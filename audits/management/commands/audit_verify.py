@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.chain import services
@@ -46,7 +47,13 @@ class Command(BaseCommand):
         verification = ChainVerification.objects.create(
             requested_by_label="manage.py audit_verify", first_seq=first, last_seq=last
         )
-        report = chain_verify(first=first, last=last, checkpoints=outside)
+        try:
+            report = chain_verify(first=first, last=last, checkpoints=outside)
+        except Exception:
+            verification.status = ChainVerification.Status.FAILED
+            verification.finished_at = timezone.now()
+            verification.save(update_fields=["status", "finished_at"])
+            raise
         services.record_report(verification, report)
         if report.brk is not None:
             self.stderr.write(describe(report.brk.reason, report.brk.as_dict()))
