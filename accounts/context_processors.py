@@ -47,6 +47,7 @@ NAVIGATION = [
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Audit chain"), "audits:chain", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
+    (_("Anomaly flags"), "audits:flag-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]
 
 

@@ -82,6 +82,11 @@ WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created"
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 WEBHOOK_DELIVERY_REQUESTED = "webhook.delivery_requested"
 AUDIT_CHAIN_VERIFICATION_REQUESTED = "audit.chain_verification_requested"
+FLAG_SCAN_REQUESTED = "flag.scan_requested"
+FLAGS_SCANNED = "flag.scanned"
+FLAG_RAISED = "flag.raised"
+FLAG_DISMISSED = "flag.dismissed"
+FLAG_CONFIRMED = "flag.confirmed"
 AUDIT_CHECKPOINT_TAKEN = "audit.checkpoint_taken"
 AUDIT_CHECKPOINTS_EXPORTED = "audit.checkpoints_exported"
 
@@ -170,6 +175,11 @@ LABELS = {
     WEBHOOK_ENDPOINT_DISABLED: _("Webhook endpoint disabled"),
     WEBHOOK_DELIVERY_REQUESTED: _("Webhook delivery requested by a person"),
     AUDIT_CHAIN_VERIFICATION_REQUESTED: _("Audit chain check requested"),
+    FLAG_SCAN_REQUESTED: _("Anomaly scan requested"),
+    FLAGS_SCANNED: _("Anomaly scan run"),
+    FLAG_RAISED: _("Anomaly flag raised"),
+    FLAG_DISMISSED: _("Anomaly flag dismissed"),
+    FLAG_CONFIRMED: _("Anomaly flag confirmed"),
     AUDIT_CHECKPOINT_TAKEN: _("Audit chain checkpoint taken by a person"),
     AUDIT_CHECKPOINTS_EXPORTED: _("Audit chain checkpoints downloaded"),
 }

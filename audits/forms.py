@@ -13,6 +13,8 @@ class EventFilterForm(forms.Form):
     actor = forms.CharField(
         label=_("Actor e-mail contains"), required=False, max_length=254
     )
+    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
+    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     date_from = forms.DateField(label=_("From"), required=False)
     date_to = forms.DateField(label=_("To"), required=False)
 

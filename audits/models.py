@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -163,3 +164,123 @@ class ChainVerification(models.Model):
         from .chain.verify import describe
 
         return describe(self.break_reason, self.break_detail or {})
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("flag status", "Open")
+    DISMISSED = "dismissed", pgettext_lazy("flag status", "Dismissed")
+    CONFIRMED = "confirmed", pgettext_lazy("flag status", "Confirmed")
+
+
+class Flag(models.Model):
+    """Something an auditor should look at, raised by a rule of
+    ``audits.flags.rules`` with the facts that raised it. ``(rule, key)``
+    names the anomaly, so a second scan raises no duplicate. Auditors
+    triage it once: open → dismissed or confirmed, with a note."""
+
+    Status = FlagStatus
+
+    rule = models.CharField(_("rule"), max_length=32)
+    key = models.CharField(max_length=200)
+    # What it is about (an application, a charge, a voucher, an enterprise,
+    # a provider), and whose it is, for filters and links.
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    provider = models.ForeignKey(
+        "enterprises.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    program = models.ForeignKey(
+        "vouchers.Program",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The values that raised it, as found then (put in words when shown).
+    facts = models.JSONField(_("facts"))
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    note = models.TextField(_("note"), blank=True)
+    triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("anomaly flag")
+        verbose_name_plural = _("anomaly flags")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "key"], name="flag_once"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=FlagStatus.values),
+                name="flag_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open")
+                | (models.Q(triaged_at__isnull=False) & ~models.Q(note="")),
+                name="flag_triaged_with_note",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-id"], name="flag_status_idx")]
+
+    def __str__(self):
+        return f"{self.rule} {self.key}"
+
+    @property
+    def text(self) -> str:
+        """What raised it, in words, in the active language."""
+        from .flags.rules import explain
+
+        return explain(self.rule, self.facts)
+
+    @property
+    def rule_title(self) -> str:
+        from .flags.rules import rule_title
+
+        return rule_title(self.rule)
+
+
+class FlagScan(models.Model):
+    """One run of the flag rules (nightly, or asked for on the flags page)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("could not finish")
+
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    requested_by_label = models.CharField(_("requested by"), max_length=254)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    raised = models.PositiveIntegerField(_("flags raised"), default=0)
+    # Raised per rule code, e.g. {"same_contract": 2}.
+    by_rule = models.JSONField(default=dict)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("flag scan")
+        verbose_name_plural = _("flag scans")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.status}"

@@ -7,9 +7,21 @@ from .models import AuditEvent
 
 
 def audit_event_list(
-    *, action="", actor="", date_from=None, date_to=None
+    *,
+    action="",
+    actor="",
+    object_type="",
+    object_id="",
+    date_from=None,
+    date_to=None,
 ) -> QuerySet[AuditEvent]:
+    """Events, newest first; ``object_type`` and ``object_id`` give one
+    object's history."""
     qs = AuditEvent.objects.all()
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
     if action:
         qs = qs.filter(action=action)
     if actor:

@@ -7,10 +7,13 @@ from .chain.tasks import (
     chain_verification_run,
     chain_verify_nightly,
 )
+from .flags.tasks import flags_scan_nightly, flags_scan_run
 
 __all__ = [
     "chain_checkpoint",
     "chain_seal",
     "chain_verification_run",
     "chain_verify_nightly",
+    "flags_scan_nightly",
+    "flags_scan_run",
 ]

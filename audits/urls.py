@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .chain import views as chain_views
+from .flags import views as flag_views
 
 app_name = "audits"
 
@@ -15,4 +16,7 @@ urlpatterns = [
         chain_views.checkpoints_download,
         name="chain-checkpoints-download",
     ),
+    path("flags/", flag_views.flag_list, name="flag-list"),
+    path("flags/scan/", flag_views.scan, name="flag-scan"),
+    path("flags/<int:pk>/", flag_views.flag_detail, name="flag-detail"),
 ]

@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "audits.tasks.chain_verify_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    # https://crontab.guru/#0_4_*_*_* : every night at 04:00, the anomaly rules
+    # run over everything (a rerun raises nothing twice)
+    "audit-flags-scan": {
+        "task": "audits.tasks.flags_scan_nightly",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # https://crontab.guru/#15_3_*_*_* : every night at 03:15 (Asia/Shanghai)
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",

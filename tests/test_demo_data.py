@@ -164,3 +164,12 @@ def test_the_demo_chain_is_sealed_checkpointed_and_checked(demo_loaded):
     assert check.status == ChainVerification.Status.INTACT
     assert check.requested_by_label == "auditor@example.com"
     assert chain_verify().ok
+
+
+def test_the_demo_has_open_and_triaged_flags(demo_loaded):
+    from audits.models import Flag, FlagScan
+
+    assert FlagScan.objects.get().status == FlagScan.Status.DONE
+    statuses = set(Flag.objects.values_list("status", flat=True))
+    assert statuses == {Flag.Status.OPEN, Flag.Status.DISMISSED}
+    assert Flag.objects.filter(rule="declaration_jump").exists()

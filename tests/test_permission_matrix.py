@@ -56,7 +56,13 @@ from django.utils import timezone
 
 from accounts.roles import MFA_REQUIRED_ROLES, Role
 from audits import actions
-from audits.models import AuditEvent, ChainCheckpoint, ChainVerification
+from audits.models import (
+    AuditEvent,
+    ChainCheckpoint,
+    ChainVerification,
+    Flag,
+    FlagScan,
+)
 from enterprises import services
 from enterprises.models import (
     Document,
@@ -808,6 +814,27 @@ def _charge_status(status: str, *, disputed: bool = False) -> Effect:
 CLAIM_PAGE = role_page(Role.REVIEWER, other_reviewer=NOT_FOUND)
 
 
+def _flag(w: World) -> dict:
+    """An open flag on the world's application (made through the ORM: the
+    rules are tested in tests/audits/test_flag_rules.py)."""
+    flag, _created = Flag.objects.get_or_create(
+        rule="same_contract",
+        key="matrix",
+        defaults={
+            "subject_type": "vouchers.application",
+            "subject_id": str(w.application.pk),
+            "enterprise": w.enterprise,
+            "program": w.program,
+            "facts": {
+                "provider": "p",
+                "contract_number": "HT-1",
+                "applications": [],
+            },
+        },
+    )
+    return {"pk": flag.pk}
+
+
 def _program(w: World) -> dict:
     return {"code": w.program.code}
 
@@ -1167,6 +1194,32 @@ EXPECTED: dict[str, Spec] = {
             role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=to("audits:chain")),
             done=_exists(ChainCheckpoint),
             writers=frozenset({"program_manager", "auditor"}),
+        ),
+    ),
+    "audits:flag-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    # A scan changes no business data: the flags' readers may ask for one.
+    "audits:flag-scan": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=NOT_ALLOWED),
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=to("audits:flag-list")),
+            done=_exists(FlagScan),
+            writers=frozenset({"program_manager", "auditor"}),
+        ),
+    ),
+    # Managers read a flag; only auditors triage it.
+    "audits:flag-detail": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR),
+        kwargs=_flag,
+        post=Post(
+            role_page(
+                Role.PROGRAM_MANAGER,
+                Role.AUDITOR,
+                ok=to("audits:flag-list"),
+                program_manager=FORBIDDEN,
+            ),
+            data=lambda w: {"status": "dismissed", "note": "已核实，属正常续约。"},
+            done=_exists(Flag, status="dismissed"),
+            writers=frozenset({"auditor"}),
         ),
     ),
     # --- programs -----------------------------------------------------------

@@ -317,7 +317,8 @@ def test_the_page_shows_everything_needed_to_decide(w, client):
     assert "The provider is, or was recently, on the list" in content
     assert "list price of 12.5 yuan per GPU card-hour" in content
     assert "pay for 32,000.00 units" in content
-    assert "in 1 other application (Withdrawn × 1)" in content
+    assert "is claimed in 2 applications" in content
+    assert "Withdrawn" in content
     assert "less than 6 months before the contract was signed" in content
     # and the form: approve, return, reject with the configured reasons
     assert 'name="decision"' in content

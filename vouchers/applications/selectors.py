@@ -18,17 +18,15 @@ from accounts.models import User
 from accounts.roles import Role
 from config.money import ZERO, sum_of
 from enterprises.models import Document, Enterprise, Membership
-from enterprises.pii import hash_id_number, normalize_phone
 
 from ..eligibility.engine import Decision, evaluate
 from ..eligibility.facts import (
     ContractFacts,
     Facts,
     HistoryFacts,
-    PartyFacts,
     ProviderFacts,
 )
-from ..eligibility.gather import enterprise_facts
+from ..eligibility.gather import enterprise_facts, provider_credit_key, provider_party
 from ..issuance.selectors import vouchers_issued_in_year
 from ..models import LIVE_STATUSES, Application, Program, RejectionReason, Review
 from ..programs.labels import STAGE_LABELS
@@ -137,12 +135,8 @@ def application_facts(application: Application, *, today: date | None = None) ->
             facility=p.facility,
             offering_kind=offering.kind if offering else "",
             offering_filing_number=offering.filing_number if offering else "",
-            party=PartyFacts(
-                legal_representative=p.legal_representative,
-                phone=normalize_phone(p.contact_phone),
-                address=p.registered_address,
-            ),
-            credit_code_key=hash_id_number(p.uscc),
+            party=provider_party(p),
+            credit_code_key=provider_credit_key(p),
         )
     return Facts(
         enterprise=enterprise,

@@ -10,9 +10,10 @@ from enterprises.models import (
     DishonestEntity,
     Enterprise,
     InvestmentDeclaration,
+    Provider,
     Shareholder,
 )
-from enterprises.pii import normalize_phone
+from enterprises.pii import hash_id_number, normalize_phone
 
 from .facts import CreditEntry, EnterpriseFacts, Investment, PartyFacts
 
@@ -70,6 +71,20 @@ def _facts(e: Enterprise, investments, credit, holders) -> EnterpriseFacts:
 
 def enterprise_facts(enterprise: Enterprise) -> EnterpriseFacts:
     return enterprise_facts_bulk([enterprise])[enterprise.pk]
+
+
+def provider_party(provider: Provider) -> PartyFacts:
+    """Who stands behind a provider (the register keeps no shareholders of
+    providers; its credit code is matched against the applicant's)."""
+    return PartyFacts(
+        legal_representative=provider.legal_representative,
+        phone=normalize_phone(provider.contact_phone),
+        address=provider.registered_address,
+    )
+
+
+def provider_credit_key(provider: Provider) -> str:
+    return hash_id_number(provider.uscc)
 
 
 def credit_entries_for(code: str) -> tuple[CreditEntry, ...]:

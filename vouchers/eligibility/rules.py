@@ -19,6 +19,7 @@ from config.money import yuan as _yuan
 from enterprises.credit import on_list_within, years_before
 
 from .errors import ParamsError
+from .facts import PartyFacts
 from .registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, result, rule
 
 SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
@@ -422,6 +423,39 @@ def _norm(value: str) -> str:
     return "".join(value.split()).lower()
 
 
+# What two organisations can share, in the order reasons name them.
+SHARED_LABELS = {
+    "legal_representative": ("法定代表人", "legal representative"),
+    "shareholder": ("股东", "shareholder"),
+    "provider_shareholder": ("服务商持股", "the provider holds shares"),
+    "phone": ("联系电话", "phone"),
+    "address": ("地址", "address"),
+}
+
+
+def shared_parties(a: PartyFacts, b: PartyFacts, b_credit_key: str = "") -> list[str]:
+    """What an enterprise (``a``) and a provider (``b``, whose keyed credit
+    code is ``b_credit_key``) have in common, as codes of SHARED_LABELS:
+    the one comparison behind the related-party rule and the audit flag."""
+    shared = []
+    if a.legal_representative and _norm(a.legal_representative) == _norm(
+        b.legal_representative
+    ):
+        shared.append("legal_representative")
+    keys_a = set(a.shareholder_keys)
+    if keys_a & set(b.shareholder_keys) or {_norm(n) for n in a.shareholder_names} & {
+        _norm(n) for n in b.shareholder_names
+    }:
+        shared.append("shareholder")
+    if b_credit_key and b_credit_key in keys_a:
+        shared.append("provider_shareholder")
+    if a.phone and a.phone == b.phone:
+        shared.append("phone")
+    if a.address and _norm(a.address) == _norm(b.address):
+        shared.append("address")
+    return shared
+
+
 @rule(
     "related_party",
     title_zh="关联关系",
@@ -440,23 +474,10 @@ def related_party(facts, params, ctx):
             {},
             params,
         )
-    a, b = facts.enterprise.party, pv.party
-    shared = []
-    if a.legal_representative and _norm(a.legal_representative) == _norm(
-        b.legal_representative
-    ):
-        shared.append(("法定代表人", "legal representative"))
-    keys_a = set(a.shareholder_keys)
-    if keys_a & set(b.shareholder_keys) or {_norm(n) for n in a.shareholder_names} & {
-        _norm(n) for n in b.shareholder_names
-    }:
-        shared.append(("股东", "shareholder"))
-    if pv.credit_code_key and pv.credit_code_key in keys_a:
-        shared.append(("服务商持股", "the provider holds shares"))
-    if a.phone and a.phone == b.phone:
-        shared.append(("联系电话", "phone"))
-    if a.address and _norm(a.address) == _norm(b.address):
-        shared.append(("地址", "address"))
+    shared = [
+        SHARED_LABELS[code]
+        for code in shared_parties(facts.enterprise.party, pv.party, pv.credit_code_key)
+    ]
     used = {"shared": [en for _zh, en in shared]}
     if shared:
         return result(

@@ -1,27 +1,22 @@
 """What deserves a reviewer's second look at an application, each as a
 short sentence: rules that failed or asked for review, the credit list, the
-same contract in other applications, an enterprise registered shortly
-before signing, and the contract's amount against the offering's list
-price."""
+review rules of the anomaly flags (audits.flags.rules: the same contract in
+other applications, an enterprise registered shortly before signing,
+contracts just under a spend tier), and the contract's amount against the
+offering's list price (an aid to the reviewer's arithmetic, not a flag)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from config.dates import add_months
+from audits.flags.rules import application_findings, explain
 from config.money import FEN, ZERO, yuan
 from enterprises.selectors import CreditStatus
 
 from ..eligibility.registry import FAIL, REVIEW
 from ..models import Application, LineItem
-
-S = Application.Status
-# An enterprise registered less than this many months before signing the
-# contract is worth a second look.
-RECENT_REGISTRATION_MONTHS = 6
 
 
 def application_hints(
@@ -43,7 +38,6 @@ def application_hints(
                     "text": f"{rule['title']}: {rule['reason']}",
                 }
             )
-    enterprise = application.enterprise
     if credit == CreditStatus.LISTED:
         hints.append(
             {
@@ -72,63 +66,12 @@ def application_hints(
                 ),
             }
         )
-    if application.provider_id and application.contract_number:
-        others = (
-            Application.objects.filter(
-                provider_id=application.provider_id,
-                contract_number=application.contract_number,
-            )
-            .exclude(pk=application.pk)
-            .exclude(status=S.DRAFT)
-            .values_list("status", flat=True)
+    # The review rules of the anomaly flags: the same contract elsewhere, a
+    # contract signed soon after registration, contracts just under a tier.
+    for finding in application_findings(application.pk):
+        hints.append(
+            {"kind": finding.rule, "text": explain(finding.rule, finding.facts)}
         )
-        others = list(others)
-        if others:
-            states = ", ".join(
-                f"{S(s).label} × {others.count(s)}" for s in sorted(set(others))
-            )
-            hints.append(
-                {
-                    "kind": "same_contract",
-                    "text": ngettext(
-                        "The same contract of this provider is in %(n)d other "
-                        "application (%(states)s).",
-                        "The same contract of this provider is in %(n)d other "
-                        "applications (%(states)s).",
-                        len(others),
-                    )
-                    % {"n": len(others), "states": states},
-                }
-            )
-    signed, established = application.contract_signed_on, enterprise.established_on
-    if signed and established:
-        if established > signed:
-            hints.append(
-                {
-                    "kind": "recent_registration",
-                    "text": _(
-                        "The enterprise was established on %(established)s, after "
-                        "the contract was signed (%(signed)s)."
-                    )
-                    % {"established": established, "signed": signed},
-                }
-            )
-        elif add_months(established, RECENT_REGISTRATION_MONTHS) > signed:
-            hints.append(
-                {
-                    "kind": "recent_registration",
-                    "text": _(
-                        "The enterprise was established on %(established)s, less "
-                        "than %(months)d months before the contract was signed "
-                        "(%(signed)s)."
-                    )
-                    % {
-                        "established": established,
-                        "months": RECENT_REGISTRATION_MONTHS,
-                        "signed": signed,
-                    },
-                }
-            )
     offering = application.offering
     if offering is not None:
         if not offering.is_active:
