@@ -87,6 +87,7 @@ FLAGS_SCANNED = "flag.scanned"
 FLAG_RAISED = "flag.raised"
 FLAG_DISMISSED = "flag.dismissed"
 FLAG_CONFIRMED = "flag.confirmed"
+RECORDS_EXPORTED = "records.exported"
 AUDIT_CHECKPOINT_TAKEN = "audit.checkpoint_taken"
 AUDIT_CHECKPOINTS_EXPORTED = "audit.checkpoints_exported"
 
@@ -180,6 +181,7 @@ LABELS = {
     FLAG_RAISED: _("Anomaly flag raised"),
     FLAG_DISMISSED: _("Anomaly flag dismissed"),
     FLAG_CONFIRMED: _("Anomaly flag confirmed"),
+    RECORDS_EXPORTED: _("Records downloaded (XLSX)"),
     AUDIT_CHECKPOINT_TAKEN: _("Audit chain checkpoint taken by a person"),
     AUDIT_CHECKPOINTS_EXPORTED: _("Audit chain checkpoints downloaded"),
 }

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .chain import views as chain_views
 from .flags import views as flag_views
+from .records import views as record_views
 
 app_name = "audits"
 
@@ -19,4 +20,12 @@ urlpatterns = [
     path("flags/", flag_views.flag_list, name="flag-list"),
     path("flags/scan/", flag_views.scan, name="flag-scan"),
     path("flags/<int:pk>/", flag_views.flag_detail, name="flag-detail"),
+    path(
+        "records/",
+        record_views.records,
+        {"kind": "applications"},
+        name="records-home",
+    ),
+    path("records/<slug:kind>/", record_views.records, name="records"),
+    path("records/<slug:kind>.xlsx", record_views.records_xlsx, name="records-xlsx"),
 ]

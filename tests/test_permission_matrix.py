@@ -814,6 +814,10 @@ def _charge_status(status: str, *, disputed: bool = False) -> Effect:
 CLAIM_PAGE = role_page(Role.REVIEWER, other_reviewer=NOT_FOUND)
 
 
+def _records_kind(w: World) -> dict:
+    return {"kind": "charges"}
+
+
 def _flag(w: World) -> dict:
     """An open flag on the world's application (made through the ORM: the
     rules are tested in tests/audits/test_flag_rules.py)."""
@@ -1197,6 +1201,14 @@ EXPECTED: dict[str, Spec] = {
         ),
     ),
     "audits:flag-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    # The province's records: read only, for managers and auditors alike.
+    "audits:records-home": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "audits:records": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR), kwargs=_records_kind
+    ),
+    "audits:records-xlsx": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR), kwargs=_records_kind
+    ),
     # A scan changes no business data: the flags' readers may ask for one.
     "audits:flag-scan": Spec(
         role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=NOT_ALLOWED),

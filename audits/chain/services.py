@@ -130,11 +130,15 @@ def chain_checkpoint_take(*, actor: User | None = None) -> ChainCheckpoint | Non
     """Record the chain's head now (after sealing what waits). Idempotent:
     None when the head has not moved since the last checkpoint."""
     chain_seal()
+    label = actor.email if actor is not None else SYSTEM_LABEL
+    return _checkpoint_at_head(label)
+
+
+def _checkpoint_at_head(label: str) -> ChainCheckpoint | None:
     seq, head_hash = chain_head()
     if seq == 0 or ChainCheckpoint.objects.filter(seq=seq).exists():
         return None
     algorithm = ChainLink.objects.values_list("algorithm", flat=True).get(seq=seq)
-    label = actor.email if actor is not None else SYSTEM_LABEL
     try:
         with transaction.atomic():
             return ChainCheckpoint.objects.create(
@@ -150,9 +154,11 @@ def chain_checkpoint_take(*, actor: User | None = None) -> ChainCheckpoint | Non
 
 def chain_checkpoint_request(*, actor: User) -> ChainCheckpoint | None:
     """A person asks for a checkpoint now (the auditor's page): taken as by
-    the schedule, and the request audited. None when the head has not moved."""
-    checkpoint = chain_checkpoint_take(actor=actor)
+    the schedule, and the request audited in the checkpoint's transaction.
+    None when the head has not moved."""
+    chain_seal()
     with transaction.atomic():
+        checkpoint = _checkpoint_at_head(actor.email)
         audit_event_record(
             action=actions.AUDIT_CHECKPOINT_TAKEN,
             actor=actor,

@@ -579,6 +579,7 @@ def redemptions_confirm_due(*, now: datetime | None = None) -> int:
     return confirmed
 
 
+@transaction.atomic
 def redemptions_close_pending(*, voucher: Voucher, now: datetime) -> int:
     """When a voucher expires or is revoked (the caller holds its lock):
     confirm its pending charges whose window has passed (they were owed),
