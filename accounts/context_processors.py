@@ -49,6 +49,7 @@ NAVIGATION = [
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Audit chain"), "audits:chain", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Anomaly flags"), "audits:flag-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
+    (_("Audit reports"), "audits:report-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
 ]
 
 

@@ -88,6 +88,9 @@ FLAG_RAISED = "flag.raised"
 FLAG_DISMISSED = "flag.dismissed"
 FLAG_CONFIRMED = "flag.confirmed"
 RECORDS_EXPORTED = "records.exported"
+REPORT_REQUESTED = "report.requested"
+REPORT_GENERATED = "report.generated"
+REPORT_DOWNLOADED = "report.downloaded"
 AUDIT_CHECKPOINT_TAKEN = "audit.checkpoint_taken"
 AUDIT_CHECKPOINTS_EXPORTED = "audit.checkpoints_exported"
 
@@ -182,6 +185,9 @@ LABELS = {
     FLAG_DISMISSED: _("Anomaly flag dismissed"),
     FLAG_CONFIRMED: _("Anomaly flag confirmed"),
     RECORDS_EXPORTED: _("Records downloaded (XLSX)"),
+    REPORT_REQUESTED: _("Audit report requested"),
+    REPORT_GENERATED: _("Audit report generated"),
+    REPORT_DOWNLOADED: _("Audit report downloaded"),
     AUDIT_CHECKPOINT_TAKEN: _("Audit chain checkpoint taken by a person"),
     AUDIT_CHECKPOINTS_EXPORTED: _("Audit chain checkpoints downloaded"),
 }

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -284,3 +286,69 @@ class FlagScan(models.Model):
 
     def __str__(self):
         return f"{self.requested_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+def _report_path(instance: Report, filename: str) -> str:
+    return f"reports/{instance.number}/{filename}"
+
+
+class Report(models.Model):
+    """One generated audit report: numbered, never overwritten (a
+    regeneration is a new report). Built in the background; the files'
+    SHA-256 and SM3 are stored so anyone can check a copy on the public
+    verify page."""
+
+    class Kind(models.TextChoices):
+        PROGRAM = "program", _("Program report")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("being built")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("could not be built")
+
+    number = models.CharField(_("report number"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    program = models.ForeignKey(
+        "vouchers.Program",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    # How far the build is (0–100) and what it is doing, for the page.
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_by_label = models.CharField(_("requested by"), max_length=254)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The chain's checkpoint the report covers (taken when it was built).
+    checkpoint_seq = models.BigIntegerField(null=True, blank=True)
+    checkpoint_hash = models.CharField(max_length=128, blank=True)
+    # The detail rows' fingerprint, printed in every page's footer.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    pdf = models.FileField(upload_to=_report_path, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_sm3 = models.CharField(max_length=64, blank=True)
+    xlsx = models.FileField(upload_to=_report_path, blank=True)
+    xlsx_sha256 = models.CharField(max_length=64, blank=True)
+    xlsx_sm3 = models.CharField(max_length=64, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit report")
+        verbose_name_plural = _("audit reports")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return self.number

@@ -8,6 +8,7 @@ from .chain.tasks import (
     chain_verify_nightly,
 )
 from .flags.tasks import flags_scan_nightly, flags_scan_run
+from .reports.tasks import report_build
 
 __all__ = [
     "chain_checkpoint",
@@ -16,4 +17,5 @@ __all__ = [
     "chain_verify_nightly",
     "flags_scan_nightly",
     "flags_scan_run",
+    "report_build",
 ]

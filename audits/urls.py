@@ -4,6 +4,7 @@ from . import views
 from .chain import views as chain_views
 from .flags import views as flag_views
 from .records import views as record_views
+from .reports import views as report_views
 
 app_name = "audits"
 
@@ -27,5 +28,13 @@ urlpatterns = [
         name="records-home",
     ),
     path("records/<slug:kind>/", record_views.records, name="records"),
+    path("reports/", report_views.report_list, name="report-list"),
+    path("reports/new/", report_views.report_request, name="report-request"),
+    path("reports/<str:number>/", report_views.report_detail, name="report-detail"),
+    path(
+        "reports/<str:number>/<slug:which>/",
+        report_views.report_download,
+        name="report-download",
+    ),
     path("records/<slug:kind>.xlsx", record_views.records_xlsx, name="records-xlsx"),
 ]

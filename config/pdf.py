@@ -29,12 +29,13 @@ def qr_svg_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def render_pdf(template: str, context: dict, *, request=None) -> bytes:
+def render_pdf(template: str, context: dict, *, request=None, **options) -> bytes:
+    """``options`` go to WeasyPrint's write_pdf (pdf_variant, attachments...)."""
     from weasyprint import HTML
 
     html = render_to_string(template, context, request=request)
     base_url = str(settings.BASE_DIR)
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return HTML(string=html, base_url=base_url).write_pdf(**options)
 
 
 def pdf_response(pdf: bytes, filename: str) -> HttpResponse:

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from audits.reports import views as report_views
+
 from . import views
 
 admin.site.site_header = "算力券·模型券 管理后台"
@@ -26,6 +28,8 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("audit/", include("audits.urls")),
+    # Public: anyone holding a copy of an audit report checks it here.
+    path("reports/verify/", report_views.verify, name="report-verify"),
     path("vouchers/", include("vouchers.urls")),
     path("programs/", include("vouchers.programs.urls")),
     path("applications/", include("vouchers.applications.urls")),

@@ -159,7 +159,7 @@ def test_the_demo_chain_is_sealed_checkpointed_and_checked(demo_loaded):
     assert not PendingSeal.objects.exists()
     head = ChainLink.objects.count()
     assert head > 100
-    assert ChainCheckpoint.objects.get().seq == head
+    assert ChainCheckpoint.objects.latest("seq").seq == head
     check = ChainVerification.objects.get()
     assert check.status == ChainVerification.Status.INTACT
     assert check.requested_by_label == "auditor@example.com"
@@ -173,3 +173,12 @@ def test_the_demo_has_open_and_triaged_flags(demo_loaded):
     statuses = set(Flag.objects.values_list("status", flat=True))
     assert statuses == {Flag.Status.OPEN, Flag.Status.DISMISSED}
     assert Flag.objects.filter(rule="declaration_jump").exists()
+
+
+def test_the_demo_has_a_built_program_report(demo_loaded):
+    from audits.models import Report
+
+    report = Report.objects.get()
+    assert report.status == Report.Status.DONE
+    assert report.requested_by_label == "auditor@example.com"
+    assert report.pdf_sha256

@@ -41,6 +41,7 @@ import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.conf import settings
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
@@ -62,6 +63,7 @@ from audits.models import (
     ChainVerification,
     Flag,
     FlagScan,
+    Report,
 )
 from enterprises import services
 from enterprises.models import (
@@ -814,6 +816,24 @@ def _charge_status(status: str, *, disputed: bool = False) -> Effect:
 CLAIM_PAGE = role_page(Role.REVIEWER, other_reviewer=NOT_FOUND)
 
 
+def _report(w: World) -> dict:
+    """A built report of the world's program (made through the ORM: the
+    build is tested in tests/audits/test_reports.py)."""
+    report = Report.objects.filter(number="AR-2026-999999").first()
+    if report is None:
+        report = Report(
+            number="AR-2026-999999",
+            kind=Report.Kind.PROGRAM,
+            program=w.program,
+            status=Report.Status.DONE,
+            requested_by_label="matrix",
+        )
+        report.pdf.save("r.pdf", ContentFile(b"%PDF-1.7 matrix"), save=False)
+        report.xlsx.save("r.xlsx", ContentFile(b"PK matrix"), save=False)
+        report.save()
+    return {"number": report.number}
+
+
 def _records_kind(w: World) -> dict:
     return {"kind": "charges"}
 
@@ -1201,6 +1221,26 @@ EXPECTED: dict[str, Spec] = {
         ),
     ),
     "audits:flag-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    # Reports: managers and auditors ask for, watch and download them.
+    "audits:report-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "audits:report-request": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=NOT_ALLOWED),
+        post=Post(
+            role_page(
+                Role.PROGRAM_MANAGER, Role.AUDITOR, ok=Go(302, "audits:report-detail")
+            ),
+            data=lambda w: {"program": w.program.pk},
+            done=_exists(Report, status=Report.Status.QUEUED),
+            writers=frozenset({"program_manager", "auditor"}),
+        ),
+    ),
+    "audits:report-detail": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR), kwargs=_report
+    ),
+    "audits:report-download": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR),
+        kwargs=lambda w: {**_report(w), "which": "pdf"},
+    ),
     # The province's records: read only, for managers and auditors alike.
     "audits:records-home": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
     "audits:records": Spec(
@@ -1740,6 +1780,8 @@ EXPECTED: dict[str, Spec] = {
     ),
     "api-schema": Spec(everyone(OK)),
     "api-docs": Spec(everyone(OK)),
+    # Anyone holding a report checks it (an empty form: 400, nothing stored).
+    "report-verify": Spec(everyone(OK), post=Post(everyone(Go(400)))),
     # --- admin (group "admin": representatives) ------------------------------
     "admin:index": Spec(superuser_only()),
     "admin:accounts_user_changelist": Spec(superuser_only()),

@@ -15,6 +15,7 @@ from accounts.roles import MFA_REQUIRED_ROLES, Role
 from audits import actions
 from audits.chain.demo import load_chain_demo
 from audits.flags.demo import load_flags_demo
+from audits.reports.demo import load_reports_demo
 from audits.services import audit_event_record
 from enterprises import services
 from enterprises.demo_data import load_register_demo
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             register["reimbursements"] = load_reimbursement_demo()["reimbursements"]
             register |= load_lifecycle_demo(manager=manager)
             register |= load_flags_demo()
+            register |= load_reports_demo()
             register |= load_chain_demo()
         self._print(rows, created_departments, register)
         self._print_api(charges["key"], charges["voucher"])

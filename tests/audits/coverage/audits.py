@@ -3,20 +3,29 @@ the flag scan and triage (see tests/audits/coverage/__init__.py)."""
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Callable
+from unittest import mock
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.roles import Role
 from audits import actions
 from audits.chain import services as chain
 from audits.flags import services as flags
-from audits.models import ChainCheckpoint, ChainVerification, Flag, FlagScan
+from audits.models import ChainCheckpoint, ChainVerification, Flag, FlagScan, Report
 from audits.records import services as records
+from audits.reports import services as reports
 from audits.services import audit_event_record
 from tests.audits.coverage import Case
-from tests.factories import ApplicationFactory, ProviderFactory, make_role_user
+from tests.factories import (
+    ApplicationFactory,
+    ProviderFactory,
+    demo_program,
+    make_role_user,
+)
 
 
 def _auditor():
@@ -107,7 +116,57 @@ def _records_exported() -> Case:
     )
 
 
+def _media() -> None:
+    settings.MEDIA_ROOT = tempfile.mkdtemp()
+
+
+def _queued_report() -> Report:
+    with mock.patch("audits.reports.tasks.report_build.delay"):
+        return reports.report_request(
+            kind=Report.Kind.PROGRAM, program=demo_program(), actor=_auditor()
+        )
+
+
+def _report_request() -> Case:
+    auditor = _auditor()
+    program = demo_program()
+    return Case(
+        call=lambda: reports.report_request(
+            kind=Report.Kind.PROGRAM, program=program, actor=auditor
+        ),
+        expected=Counter({actions.REPORT_REQUESTED: 1}),
+        state=lambda: Report.objects.count(),
+    )
+
+
+def _report_build() -> Case:
+    _media()
+    report = _queued_report()
+    return Case(
+        call=lambda: reports.report_build(report.pk),
+        expected=Counter({actions.REPORT_GENERATED: 1}),
+        state=lambda: Report.objects.filter(status=Report.Status.DONE).count(),
+        # a build that fails is marked failed, never raised to the worker
+        swallows=True,
+    )
+
+
+def _report_downloaded() -> Case:
+    report = _queued_report()
+    auditor = _auditor()
+    return Case(
+        call=lambda: reports.report_downloaded(
+            report=report, which="pdf", actor=auditor
+        ),
+        expected=Counter({actions.REPORT_DOWNLOADED: 1}),
+        state=lambda: None,  # a download changes nothing but the trail
+    )
+
+
 CASES: dict[str, Callable[[], Case]] = {
+    "audits.reports.services:report_request": _report_request,
+    "audits.reports.services:report_build": _report_build,
+    "audits.reports.services:report_downloaded": _report_downloaded,
     "audits.records.services:records_exported": _records_exported,
     "audits.chain.services:chain_checkpoint_request": _checkpoint_request,
     "audits.chain.services:chain_checkpoints_exported": _checkpoints_exported,

@@ -1,0 +1,291 @@
+"""Program reports: built in the background with progress, read back from
+the PDF (pdftotext) and its attached CSV (pdfdetach) and from the XLSX,
+figures equal to the database; the digests stored; the public verify page
+accepts the file and refuses a one-byte change; a second report is a new
+number that leaves the first untouched."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from audits import actions
+from audits.models import AuditEvent, Report
+from audits.reports import services
+from tests.factories import make_role_user
+from tests.factories.redemption import charge_setup
+from vouchers.models import Application, Redemption
+from vouchers.redemption import services as redemption
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path
+
+
+@pytest.fixture
+def auditor():
+    return make_role_user(Role.AUDITOR, region="330000")
+
+
+@pytest.fixture
+def program_with_charges():
+    setup = charge_setup()
+    first = setup.hold()  # 1,250.00
+    setup.hold(quantity=Decimal("40"))  # 500.00, stays pending
+    redemption.redemption_confirm(redemption=first, user=setup.applicant)
+    return setup.voucher.program
+
+
+def build(program, actor, django_capture_on_commit_callbacks) -> Report:
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(kind="program", program=program, actor=actor)
+    report.refresh_from_db()
+    return report
+
+
+def pdf_text(path: str) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def attached_csv(path: str, into: Path) -> list[dict[str, str]]:
+    target = into / "attached.csv"
+    subprocess.run(
+        ["pdfdetach", "-save", "1", "-o", str(target), path],
+        check=True,
+        capture_output=True,
+    )
+    return list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+
+
+def test_a_program_report_holds_the_figures_of_the_database(
+    program_with_charges, auditor, media, django_capture_on_commit_callbacks
+):
+    # when
+    report = build(program_with_charges, auditor, django_capture_on_commit_callbacks)
+
+    # then: built, with its chain checkpoint and digests
+    assert report.status == Report.Status.DONE
+    assert report.progress == 100
+    assert report.number.startswith("AR-")
+    assert report.checkpoint_seq
+    assert report.checkpoint_hash
+    pdf = Path(report.pdf.path).read_bytes()
+    assert report.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+    assert report.pdf_sm3 == hashlib.new("sm3", pdf).hexdigest()
+    xlsx = Path(report.xlsx.path).read_bytes()
+    assert report.xlsx_sha256 == hashlib.sha256(xlsx).hexdigest()
+    assert AuditEvent.objects.filter(
+        action=actions.REPORT_GENERATED, object_id=str(report.pk)
+    ).exists()
+
+    # the PDF, in Chinese, with the key figures
+    text = pdf_text(report.pdf.path)
+    for heading in (
+        "项目审计报告",
+        "一、项目参数及版本",
+        "二、预算执行",
+        "五、兑付",
+        "八、异常标记",
+    ):
+        assert heading in text
+    assert report.number in text
+    assert f"第 {report.checkpoint_seq} 位" in text
+    assert "第 1 页，共" in text
+    applications = Application.objects.filter(program=program_with_charges).count()
+    assert applications == 1
+    assert "1,250.00" in text  # confirmed
+    assert "500.00" in text  # held
+    meta = subprocess.run(
+        ["pdfinfo", "-meta", report.pdf.path], capture_output=True, text=True
+    ).stdout
+    assert 'pdfaid:part="3"' in meta  # PDF/A-3b: files may be attached
+    assert 'pdfaid:conformance="B"' in meta
+
+    # the attached CSV: every charge, summing to the database's total
+    rows = attached_csv(report.pdf.path, media)
+    charges = Redemption.objects.filter(program=program_with_charges)
+    assert len(rows) == charges.count() == 2
+    assert (
+        sum(Decimal(r["amount"]) for r in rows)
+        == charges.aggregate(t=Sum("amount"))["t"]
+    )
+    detail = (media / "attached.csv").read_bytes()
+    assert hashlib.sha256(detail).hexdigest() == report.fingerprint
+
+    # the XLSX: the same rows
+    book = load_workbook(io.BytesIO(xlsx))
+    assert "概要" in book.sheetnames
+    sheet = book["扣费"]
+    amounts = [r[9] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sum(Decimal(str(a)) for a in amounts) == Decimal("1750.00")
+
+
+def test_a_second_report_is_a_new_number_and_leaves_the_first(
+    program_with_charges, auditor, django_capture_on_commit_callbacks
+):
+    first = build(program_with_charges, auditor, django_capture_on_commit_callbacks)
+    first_pdf = Path(first.pdf.path).read_bytes()
+
+    second = build(program_with_charges, auditor, django_capture_on_commit_callbacks)
+
+    assert second.number != first.number
+    assert int(second.number[-6:]) == int(first.number[-6:]) + 1
+    first.refresh_from_db()
+    assert Path(first.pdf.path).read_bytes() == first_pdf
+    assert first.pdf_sha256 == hashlib.sha256(first_pdf).hexdigest()
+
+
+def test_a_failed_build_is_marked_and_writes_nothing(
+    program_with_charges, auditor, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr("audits.reports.documents.program_pdf", broken)
+
+    report = build(program_with_charges, auditor, django_capture_on_commit_callbacks)
+
+    assert report.status == Report.Status.FAILED
+    assert not report.pdf
+    assert not AuditEvent.objects.filter(action=actions.REPORT_GENERATED).exists()
+
+
+def test_only_managers_and_auditors_ask_for_reports(program_with_charges):
+    from config.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        services.report_request(
+            kind="program",
+            program=program_with_charges,
+            actor=make_role_user(Role.REVIEWER, region="330106"),
+        )
+    assert not Report.objects.exists()
+
+
+# -- the pages ------------------------------------------------------------------------
+
+
+def test_an_auditor_asks_watches_and_downloads(
+    client, program_with_charges, auditor, django_capture_on_commit_callbacks
+):
+    client.sign_in(auditor, language="zh-hans")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("audits:report-request"), {"program": program_with_charges.pk}
+        )
+
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("audits:report-detail", args=[report.number])
+    page = client.get(response["Location"]).content.decode()
+    assert "已生成" in page
+    assert report.pdf_sm3 in page
+    download = client.get(
+        reverse("audits:report-download", args=[report.number, "pdf"])
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content)[:5] == b"%PDF-"
+    assert AuditEvent.objects.filter(
+        action=actions.REPORT_DOWNLOADED, actor=auditor
+    ).exists()
+
+
+def test_a_queued_report_shows_its_progress_and_refreshes(
+    client, program_with_charges, auditor
+):
+    client.sign_in(auditor, language="zh-hans")
+    report = services.report_request(
+        kind="program", program=program_with_charges, actor=auditor
+    )  # the test's transaction never commits: the build never starts
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.RUNNING, progress=45
+    )
+
+    page = client.get(reverse("audits:report-detail", args=[report.number]))
+
+    content = page.content.decode()
+    assert 'http-equiv="refresh"' in content
+    assert 'value="45"' in content
+    assert "下载" not in content.split("<main", 1)[1].split("</main>")[0]
+
+
+def test_the_request_form_needs_a_program(client, auditor):
+    client.sign_in(auditor, language="zh-hans")
+
+    response = client.post(reverse("audits:report-request"), {"program": ""})
+
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
+# -- the public verify page ----------------------------------------------------------
+
+
+def verify(client, number: str, content: bytes, name: str = "report.pdf"):
+    return client.post(
+        reverse("report-verify"),
+        {"number": number, "file": SimpleUploadedFile(name, content)},
+    )
+
+
+@pytest.fixture
+def built(program_with_charges, auditor, django_capture_on_commit_callbacks):
+    return build(program_with_charges, auditor, django_capture_on_commit_callbacks)
+
+
+def test_anyone_verifies_the_issued_file(client, built):
+    pdf = Path(built.pdf.path).read_bytes()
+    xlsx = Path(built.xlsx.path).read_bytes()
+
+    as_pdf = verify(client, built.number.lower(), pdf)
+    as_xlsx = verify(client, built.number, xlsx, "report.xlsx")
+
+    assert as_pdf.status_code == 200
+    assert 'data-testid="verified"' in as_pdf.content.decode()
+    assert as_pdf.context["result"].matches == "pdf"
+    assert as_xlsx.context["result"].matches == "xlsx"
+
+
+def test_a_one_byte_change_is_refused(client, built):
+    pdf = bytearray(Path(built.pdf.path).read_bytes())
+    pdf[len(pdf) // 2] ^= 0x01
+
+    response = verify(client, built.number, bytes(pdf))
+
+    content = response.content.decode()
+    assert 'data-testid="not-verified"' in content
+    assert "已被改动" in content
+
+
+def test_an_unknown_number_is_said_so(client, built):
+    response = verify(client, "AR-2026-999998", Path(built.pdf.path).read_bytes())
+
+    assert "系统未签发过该编号的报告" in response.content.decode()
+
+
+def test_the_verify_page_limits_each_client(client, built, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(30):
+        assert verify(client, built.number, b"x").status_code == 200
+    assert verify(client, built.number, b"x").status_code == 429
+    cache.clear()
