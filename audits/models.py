@@ -340,6 +340,8 @@ class Report(models.Model):
     pdf = models.FileField(upload_to=_report_path, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pdf_sm3 = models.CharField(max_length=64, blank=True)
+    # Who signed the PDF (PAdES), "" when no signing key is configured.
+    signer = models.CharField(_("signed by"), max_length=255, blank=True)
     xlsx = models.FileField(upload_to=_report_path, blank=True)
     xlsx_sha256 = models.CharField(max_length=64, blank=True)
     xlsx_sm3 = models.CharField(max_length=64, blank=True)

@@ -85,7 +85,7 @@ def report_build(report_id: int) -> Report:
     the files, digests and the event land in one transaction at the end, so
     a report is either ready with its event or failed without files."""
     from ..chain.services import chain_checkpoint_take, chain_head
-    from . import data, documents
+    from . import data, documents, signing
 
     report = Report.objects.select_related("program").get(pk=report_id)
     if report.status != Report.Status.QUEUED:
@@ -105,6 +105,8 @@ def report_build(report_id: int) -> Report:
         report.fingerprint = documents.digests(detail)[0]
         _progress(report, 60, "pdf")
         pdf = documents.program_pdf(report, figures, detail, count, total)
+        _progress(report, 75, "signature")
+        pdf, report.signer = signing.sign_pdf(pdf, number=report.number)
         _progress(report, 85, "xlsx")
         xlsx = documents.program_xlsx(report, figures)
         with transaction.atomic():
@@ -126,6 +128,7 @@ def report_build(report_id: int) -> Report:
                     "xlsx_sha256": report.xlsx_sha256,
                     "xlsx_sm3": report.xlsx_sm3,
                     "fingerprint": report.fingerprint,
+                    "signer": report.signer,
                     "checkpoint": report.checkpoint_seq,
                     "charges": count,
                 },

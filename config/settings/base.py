@@ -233,6 +233,15 @@ AUDIT_VERIFY_JOBS = env.int("AUDIT_VERIFY_JOBS", default=min(4, os.cpu_count() o
 # Seal right after each commit that recorded events (the demo, which runs
 # no beat); production leaves it to the beat schedule.
 AUDIT_SEAL_ON_COMMIT = env.bool("AUDIT_SEAL_ON_COMMIT", default=False)
+# Audit report PDFs are signed (PAdES, pyHanko) when a key and its
+# certificate (PEM files) are set; empty: unsigned reports, still verifiable
+# by their digests. The demo and the tests use the published demo
+# certificate in audits/reports/demo_signing/ (a signature with it proves
+# nothing).
+AUDIT_REPORT_SIGNING_KEY = env("AUDIT_REPORT_SIGNING_KEY", default="")
+AUDIT_REPORT_SIGNING_CERT = env("AUDIT_REPORT_SIGNING_CERT", default="")
+AUDIT_REPORT_SIGNING_PASSPHRASE = env("AUDIT_REPORT_SIGNING_PASSPHRASE", default="")
+DEMO_SIGNING_DIR = BASE_DIR / "audits" / "reports" / "demo_signing"
 
 # PROVIDER WEBHOOKS (vouchers/webhooks/transport.py says the destination rule)
 # Private, loopback and link-local hosts are refused as webhook destinations

@@ -4,7 +4,7 @@ Needs no environment at all; any value can still be overridden by it.
 """
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, DEMO_SIGNING_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
@@ -16,3 +16,11 @@ STORAGES = {
 }
 # No beat in the demo: each commit that recorded events seals them at once.
 AUDIT_SEAL_ON_COMMIT = env.bool("AUDIT_SEAL_ON_COMMIT", default=True)
+
+# Reports are signed with the published demo certificate (not for production).
+AUDIT_REPORT_SIGNING_KEY = env(
+    "AUDIT_REPORT_SIGNING_KEY", default=str(DEMO_SIGNING_DIR / "demo-signing.key.pem")
+)
+AUDIT_REPORT_SIGNING_CERT = env(
+    "AUDIT_REPORT_SIGNING_CERT", default=str(DEMO_SIGNING_DIR / "demo-signing.crt.pem")
+)

@@ -7,7 +7,7 @@ Tasks run inline except in the tests that start a real worker.
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, DEMO_SIGNING_DIR, env
 
 if not os.environ.get("DATABASE_URL", "").startswith(
     ("postgres", "pgsql")
@@ -33,3 +33,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Reports are signed with the published demo certificate (not for production).
+AUDIT_REPORT_SIGNING_KEY = env(
+    "AUDIT_REPORT_SIGNING_KEY", default=str(DEMO_SIGNING_DIR / "demo-signing.key.pem")
+)
+AUDIT_REPORT_SIGNING_CERT = env(
+    "AUDIT_REPORT_SIGNING_CERT", default=str(DEMO_SIGNING_DIR / "demo-signing.crt.pem")
+)

@@ -289,3 +289,50 @@ def test_the_verify_page_limits_each_client(client, built, settings):
         assert verify(client, built.number, b"x").status_code == 200
     assert verify(client, built.number, b"x").status_code == 429
     cache.clear()
+
+
+# -- the signature ---------------------------------------------------------------------
+
+
+def test_the_pdf_is_signed_with_the_configured_key_and_the_signature_holds(built):
+    from asn1crypto import pem, x509
+    from django.conf import settings
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    with open(settings.AUDIT_REPORT_SIGNING_CERT, "rb") as f:
+        root = x509.Certificate.load(pem.unarmor(f.read())[2])
+    with open(built.pdf.path, "rb") as f:
+        reader = PdfFileReader(f)
+        (signature,) = reader.embedded_signatures
+        status = validate_pdf_signature(
+            signature, ValidationContext(trust_roots=[root])
+        )
+
+    assert status.intact
+    assert status.valid
+    assert status.trusted
+    assert "演示证书" in built.signer
+    # the signature covers the whole file as issued (nothing appended after)
+    assert status.coverage.name == "ENTIRE_FILE"
+    # and the stored digests are those of the signed file
+    assert (
+        built.pdf_sha256
+        == hashlib.sha256(Path(built.pdf.path).read_bytes()).hexdigest()
+    )
+
+
+def test_without_a_key_the_report_is_unsigned_and_says_so(
+    settings, program_with_charges, auditor, client, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_REPORT_SIGNING_KEY = ""
+
+    report = build(program_with_charges, auditor, django_capture_on_commit_callbacks)
+
+    assert report.status == Report.Status.DONE
+    assert report.signer == ""
+    assert b"/ByteRange" not in Path(report.pdf.path).read_bytes()
+    client.sign_in(auditor, language="zh-hans")
+    page = client.get(reverse("audits:report-detail", args=[report.number]))
+    assert "未签名" in page.content.decode()
