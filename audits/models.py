@@ -300,6 +300,8 @@ class Report(models.Model):
 
     class Kind(models.TextChoices):
         PROGRAM = "program", _("Program report")
+        PROVIDER = "provider", _("Provider reconciliation report")
+        ENTERPRISE = "enterprise", _("Enterprise dossier")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -316,6 +318,23 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    provider = models.ForeignKey(
+        "enterprises.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The provider report's period (charges made on these local days).
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -354,3 +373,12 @@ class Report(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def subject(self) -> str:
+        """What the report is about, in words."""
+        if self.kind == self.Kind.PROVIDER and self.provider is not None:
+            return f"{self.provider.name} · {self.period_start} — {self.period_end}"
+        if self.kind == self.Kind.ENTERPRISE and self.enterprise is not None:
+            return f"{self.enterprise.name}（{self.enterprise.uscc}）"
+        return str(self.program.name) if self.program is not None else "—"

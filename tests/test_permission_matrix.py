@@ -1229,7 +1229,7 @@ EXPECTED: dict[str, Spec] = {
             role_page(
                 Role.PROGRAM_MANAGER, Role.AUDITOR, ok=Go(302, "audits:report-detail")
             ),
-            data=lambda w: {"program": w.program.pk},
+            data=lambda w: {"kind": "program", "program": w.program.pk},
             done=_exists(Report, status=Report.Status.QUEUED),
             writers=frozenset({"program_manager", "auditor"}),
         ),

@@ -9,24 +9,25 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from config.money import ZERO
-from enterprises.models import SizeClass
+from enterprises.models import Enterprise, Provider, SizeClass
 from enterprises.sme import GroupThresholds, load_standard
 from vouchers.programs.labels import FUNDING_LABELS
 
 from ..models import Flag
 
 if TYPE_CHECKING:
-    from vouchers.models import LedgerAccount, Program
+    from vouchers.models import LedgerAccount, Program, Redemption
 
 Row = tuple[str, ...]
 
@@ -294,12 +295,15 @@ CHARGE_COLUMNS = (
 )
 
 
-def charge_rows(program: Program) -> Iterator[Row]:
+def program_charges(program: Program) -> QuerySet[Redemption]:
     from vouchers.models import Redemption
 
+    return Redemption.objects.filter(program=program)
+
+
+def charge_rows(charges: QuerySet[Redemption]) -> Iterator[Row]:
     for row in (
-        Redemption.objects.filter(program=program)
-        .values_list(
+        charges.values_list(
             "pk",
             "voucher__code",
             "enterprise__uscc",
@@ -336,15 +340,231 @@ def charge_rows(program: Program) -> Iterator[Row]:
         )
 
 
-def charges_csv(program: Program) -> tuple[bytes, int, Decimal]:
+def charges_csv(charges: QuerySet[Redemption]) -> tuple[bytes, int, Decimal]:
     """The detail rows as UTF-8 CSV (with a BOM, so spreadsheet programs read
     the Chinese), how many, and their amounts' sum."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CHARGE_COLUMNS)
     count, total = 0, ZERO
-    for row in charge_rows(program):
+    for row in charge_rows(charges):
         writer.writerow(row)
         count += 1
         total += Decimal(row[9])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count, total
+
+
+# -- a provider's reconciliation over a period ----------------------------------------
+
+
+@dataclass
+class ProviderFigures:
+    provider: object
+    start: date
+    end: date
+    # per program: charges, confirmed, held, voided (yuan)
+    by_program: list[dict] = field(default_factory=list)
+    statements: list[dict] = field(default_factory=list)
+    paid_total: Decimal = ZERO
+    confirmed_total: Decimal = ZERO
+    charge_count: int = 0
+
+
+def provider_charges(provider: Provider, start: date, end: date) -> QuerySet[Redemption]:
+    from vouchers.models import Redemption
+
+    tz = timezone.get_current_timezone()
+    return Redemption.objects.filter(
+        provider=provider,
+        created_at__gte=datetime.combine(start, time.min, tzinfo=tz),
+        created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def provider_figures(provider: Provider, start: date, end: date) -> ProviderFigures:
+    from vouchers.models import Redemption, Statement
+    from vouchers.settlement.selectors import latest_reconciliation
+
+    S = Redemption.Status
+    f = ProviderFigures(provider=provider, start=start, end=end)
+    charges = provider_charges(provider, start, end)
+    for row in (
+        charges.values("program__name_zh", "program__code")
+        .annotate(
+            n=Count("pk"),
+            confirmed=Sum("amount", filter=Q(status=S.CONFIRMED)),
+            held=Sum("amount", filter=Q(status__in=(S.PENDING, S.DISPUTED))),
+            voided=Sum("amount", filter=Q(status=S.VOIDED)),
+        )
+        .order_by("program__code")
+    ):
+        f.by_program.append(
+            {
+                "program": f"{row['program__name_zh']}（{row['program__code']}）",
+                "count": row["n"],
+                "confirmed": _sum(row["confirmed"]),
+                "held": _sum(row["held"]),
+                "voided": _sum(row["voided"]),
+            }
+        )
+        f.confirmed_total += _sum(row["confirmed"])
+        f.charge_count += row["n"]
+    for s in (
+        Statement.objects.filter(
+            provider=provider, period_start__lte=end, period_end__gte=start
+        )
+        .select_related("program", "payment")
+        .order_by("period_start", "program__code")
+    ):
+        payment = getattr(s, "payment", None)
+        reconciliation = latest_reconciliation(s)
+        f.statements.append(
+            {
+                "number": s.number,
+                "program": s.program.name_zh,
+                "period": f"{s.period_start} — {s.period_end}",
+                "status": s.get_status_display(),
+                "charges": s.charge_count,
+                "total": s.total,
+                "reconciliation": (
+                    (reconciliation.matched, reconciliation.differences)
+                    if reconciliation
+                    else None
+                ),
+                "paid_on": payment.paid_on if payment else None,
+                "paid": payment.amount if payment else ZERO,
+            }
+        )
+        f.paid_total += payment.amount if payment else ZERO
+    return f
+
+
+# -- an enterprise's dossier ---------------------------------------------------------------
+
+
+@dataclass
+class EnterpriseFigures:
+    enterprise: object
+    applications: list[dict] = field(default_factory=list)
+    vouchers: list[dict] = field(default_factory=list)
+    reimbursements: list[dict] = field(default_factory=list)
+    clawbacks: list[dict] = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    charge_count: int = 0
+    charge_total: Decimal = ZERO
+
+
+OUTCOME_LABELS = {
+    "pass": gettext_lazy("passed"),
+    "fail": gettext_lazy("failed"),
+    "review": gettext_lazy("to review"),
+    "not_applicable": gettext_lazy("not applicable"),
+}
+
+
+def enterprise_charges(enterprise: Enterprise) -> QuerySet[Redemption]:
+    from vouchers.models import Redemption
+
+    return Redemption.objects.filter(enterprise=enterprise)
+
+
+def enterprise_figures(enterprise: Enterprise) -> EnterpriseFigures:
+    from vouchers.eligibility.registry import RULES
+    from vouchers.models import (
+        Application,
+        Clawback,
+        EligibilityDecision,
+        Reimbursement,
+        Voucher,
+    )
+
+    f = EnterpriseFigures(enterprise=enterprise)
+    apps = list(
+        Application.objects.filter(enterprise=enterprise)
+        .exclude(status=Application.Status.DRAFT)
+        .select_related("program", "provider")
+        .order_by("submitted_at", "pk")
+    )
+    decisions: dict[str, list] = defaultdict(list)
+    for d in (
+        EligibilityDecision.objects.filter(
+            subject_type="vouchers.application",
+            subject_id__in=[str(a.pk) for a in apps],
+        )
+        .select_related("program_version")
+        .order_by("pk")
+    ):
+        decisions[d.subject_id].append(d)
+    for a in apps:
+        rows = []
+        for d in decisions[str(a.pk)]:
+            rules = [
+                {
+                    "title": RULES[r["code"]].title_zh
+                    if r["code"] in RULES
+                    else r["code"],
+                    "outcome": str(OUTCOME_LABELS.get(r["outcome"], r["outcome"])),
+                    "reason": r.get("reason_zh", ""),
+                }
+                for r in d.result.get("rules", [])
+            ]
+            rows.append(
+                {
+                    "at": d.decided_at,
+                    "version": d.program_version.number,
+                    "eligible": d.eligible,
+                    "needs_review": d.needs_review,
+                    "subsidy": d.subsidy,
+                    "rules": rules,
+                }
+            )
+        f.applications.append(
+            {
+                "number": a.number,
+                "program": a.program.name_zh,
+                "provider": a.provider.name if a.provider else "—",
+                "contract": a.contract_number,
+                "status": a.get_status_display(),
+                "requested": a.requested_subsidy,
+                "submitted_at": a.submitted_at,
+                "decisions": rows,
+            }
+        )
+    for v in (
+        Voucher.objects.filter(enterprise=enterprise)
+        .select_related("program")
+        .order_by("issued_at")
+    ):
+        f.vouchers.append(
+            {
+                "code": v.code,
+                "program": v.program.name_zh,
+                "face": v.face_value,
+                "issued": v.issued_at,
+                "expires": v.expires_on,
+                "status": v.get_status_display(),
+            }
+        )
+    for r in Reimbursement.objects.filter(enterprise=enterprise).order_by("pk"):
+        f.reimbursements.append(
+            {
+                "invoice": r.invoice_number,
+                "issuer": r.invoice_issuer_name,
+                "amount": r.amount,
+                "verified": r.verified_amount,
+                "status": r.get_status_display(),
+            }
+        )
+    for c in Clawback.objects.filter(enterprise=enterprise).order_by("pk"):
+        f.clawbacks.append(
+            {
+                "amount": c.amount,
+                "repaid": c.repaid,
+                "basis": c.legal_basis,
+                "status": c.get_status_display(),
+            }
+        )
+    f.flags = list(Flag.objects.filter(enterprise=enterprise).order_by("-id")[:50])
+    agg = enterprise_charges(enterprise).aggregate(n=Count("pk"), total=Sum("amount"))
+    f.charge_count, f.charge_total = agg["n"], _sum(agg["total"])
+    return f

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -17,14 +19,54 @@ from config.pdf import render_pdf
 
 from ..models import Report
 from . import charts
-from .data import CHARGE_COLUMNS, ProgramFigures, charge_rows
+from .data import (
+    CHARGE_COLUMNS,
+    EnterpriseFigures,
+    ProgramFigures,
+    ProviderFigures,
+    charge_rows,
+)
 
-PDF_TEMPLATE = "audits/reports/pdf/program.html"
+PROGRAM_TEMPLATE = "audits/reports/pdf/program.html"
+PROVIDER_TEMPLATE = "audits/reports/pdf/provider.html"
+ENTERPRISE_TEMPLATE = "audits/reports/pdf/enterprise.html"
 
 
 def digests(content: bytes) -> tuple[str, str]:
     """SHA-256 and SM3 (GB/T 32905) of a file, hex."""
     return hashlib.sha256(content).hexdigest(), hashlib.new("sm3", content).hexdigest()
+
+
+def _pdf(
+    report: Report,
+    template: str,
+    context: dict[str, Any],
+    detail: bytes,
+    detail_count: int,
+    detail_total: Decimal,
+) -> bytes:
+    """The PDF of any kind: the frame's facts, the kind's sections, the
+    detail rows attached as charges.csv."""
+    from weasyprint import Attachment
+
+    attachment = Attachment(
+        string=detail,
+        name="charges.csv",
+        description=str(_("The charges the report covers (UTF-8 CSV)")),
+        relationship="Data",
+    )
+    return render_pdf(
+        template,
+        {
+            **context,
+            "report": report,
+            "detail_count": detail_count,
+            "detail_total": detail_total,
+            "printed_at": timezone.localtime(),
+        },
+        pdf_variant="pdf/a-3b",
+        attachments=[attachment],
+    )
 
 
 def program_pdf(
@@ -34,15 +76,12 @@ def program_pdf(
     detail_count: int,
     detail_total: Decimal,
 ) -> bytes:
-    from weasyprint import Attachment
-
     with translation.override("zh-hans"):
         context = {
-            "report": report,
+            "title": _("Program audit report"),
+            "subtitle": f"{figures.program.name_zh}（{figures.program.code}）",
             "f": figures,
             "program": figures.program,
-            "detail_count": detail_count,
-            "detail_total": detail_total,
             "chart_budget": charts.bars(
                 [
                     (_("Appropriated"), figures.budget_total.get("appropriated", 0)),
@@ -55,23 +94,54 @@ def program_pdf(
             "chart_city": charts.bars(
                 [(city, total) for city, _n, total in figures.applications_by_city]
             ),
-            "printed_at": timezone.localtime(),
         }
-        attachment = Attachment(
-            string=detail,
-            name="charges.csv",
-            description=str(_("Every charge of the program (UTF-8 CSV)")),
-            relationship="Data",
-        )
-        return render_pdf(
-            PDF_TEMPLATE,
-            context,
-            pdf_variant="pdf/a-3b",
-            attachments=[attachment],
+        return _pdf(
+            report, PROGRAM_TEMPLATE, context, detail, detail_count, detail_total
         )
 
 
-def program_xlsx(report: Report, figures: ProgramFigures) -> bytes:
+def provider_pdf(
+    report: Report,
+    figures: ProviderFigures,
+    detail: bytes,
+    detail_count: int,
+    detail_total: Decimal,
+) -> bytes:
+    with translation.override("zh-hans"):
+        provider = figures.provider
+        context = {
+            "title": _("Provider reconciliation report"),
+            "subtitle": f"{provider.name} · {figures.start} — {figures.end}",
+            "f": figures,
+            "chart_programs": charts.bars(
+                [(r["program"], r["confirmed"]) for r in figures.by_program]
+            ),
+        }
+        return _pdf(
+            report, PROVIDER_TEMPLATE, context, detail, detail_count, detail_total
+        )
+
+
+def enterprise_pdf(
+    report: Report,
+    figures: EnterpriseFigures,
+    detail: bytes,
+    detail_count: int,
+    detail_total: Decimal,
+) -> bytes:
+    with translation.override("zh-hans"):
+        enterprise = figures.enterprise
+        context = {
+            "title": _("Enterprise dossier"),
+            "subtitle": f"{enterprise.name}（{enterprise.uscc}）",
+            "f": figures,
+        }
+        return _pdf(
+            report, ENTERPRISE_TEMPLATE, context, detail, detail_count, detail_total
+        )
+
+
+def _book() -> tuple[Workbook, Callable[..., None]]:
     book = Workbook(write_only=True)
 
     def sheet(title: str, header: list[str], rows: Iterable[Iterable[object]]):
@@ -80,25 +150,163 @@ def program_xlsx(report: Report, figures: ProgramFigures) -> bytes:
         for row in rows:
             ws.append([v if isinstance(v, Decimal | int) else str(v) for v in row])
 
+    return book, sheet
+
+
+def _detail_sheet(book: Workbook, charges: QuerySet) -> None:
+    detail = book.create_sheet(str(pgettext("records", "Charges"))[:31])
+    detail.append(list(CHARGE_COLUMNS))
+    for row in charge_rows(charges):
+        detail.append([*row[:9], Decimal(row[9]), *row[10:]])
+
+
+def _summary(
+    report: Report, subject: str, count: int, total: Decimal
+) -> tuple[tuple[str, object], ...]:
+    return (
+        (_("Report number"), report.number),
+        (_("Kind"), str(report.get_kind_display())),
+        (_("Subject"), subject),
+        (
+            _("Generated"),
+            timezone.localtime(report.finished_at or timezone.now()).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+        ),
+        (_("Audit chain checkpoint"), f"{report.checkpoint_seq or '—'}"),
+        (_("Head hash"), report.checkpoint_hash),
+        (_("Detail fingerprint (SHA-256)"), report.fingerprint),
+        (_("Charges"), count),
+        (_("Charged (yuan)"), total),
+    )
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def provider_xlsx(report: Report, figures: ProviderFigures, charges: QuerySet) -> bytes:
+    book, sheet = _book()
     with translation.override("zh-hans"):
         sheet(
             _("Summary"),
             [_("Item"), _("Value")],
+            _summary(
+                report,
+                f"{figures.provider.name} · {figures.start} — {figures.end}",
+                figures.charge_count,
+                figures.confirmed_total,
+            ),
+        )
+        sheet(
+            _("By program"),
             [
-                (_("Report number"), report.number),
-                (_("Program"), f"{figures.program.name_zh}（{figures.program.code}）"),
-                (
-                    _("Generated"),
-                    timezone.localtime(report.finished_at or timezone.now()).strftime(
-                        "%Y-%m-%d %H:%M:%S"
-                    ),
-                ),
-                (_("Audit chain checkpoint"), f"{report.checkpoint_seq or '—'}"),
-                (_("Head hash"), report.checkpoint_hash),
-                (_("Detail fingerprint (SHA-256)"), report.fingerprint),
-                (_("Charges"), figures.charge_count),
-                (_("Charged (yuan)"), figures.charge_total),
+                _("Program"),
+                _("Charges"),
+                _("Confirmed (yuan)"),
+                _("Held (yuan)"),
+                _("Voided (yuan)"),
             ],
+            [
+                (r["program"], r["count"], r["confirmed"], r["held"], r["voided"])
+                for r in figures.by_program
+            ],
+        )
+        sheet(
+            _("Statements"),
+            [
+                _("Statement"),
+                _("Program"),
+                _("Period"),
+                _("Status"),
+                _("Total (yuan)"),
+                _("Matched"),
+                _("Differences"),
+                _("Paid (yuan)"),
+            ],
+            [
+                (
+                    s["number"],
+                    s["program"],
+                    s["period"],
+                    str(s["status"]),
+                    s["total"],
+                    s["reconciliation"][0] if s["reconciliation"] else "—",
+                    s["reconciliation"][1] if s["reconciliation"] else "—",
+                    s["paid"],
+                )
+                for s in figures.statements
+            ],
+        )
+        _detail_sheet(book, charges)
+    return _save(book)
+
+
+def enterprise_xlsx(
+    report: Report, figures: EnterpriseFigures, charges: QuerySet
+) -> bytes:
+    book, sheet = _book()
+    e = figures.enterprise
+    with translation.override("zh-hans"):
+        sheet(
+            _("Summary"),
+            [_("Item"), _("Value")],
+            _summary(
+                report,
+                f"{e.name}（{e.uscc}）",
+                figures.charge_count,
+                figures.charge_total,
+            ),
+        )
+        sheet(
+            pgettext("records", "Applications"),
+            [
+                _("Number"),
+                _("Program"),
+                _("Provider"),
+                _("Contract number"),
+                _("Status"),
+                _("Subsidy requested (yuan)"),
+            ],
+            [
+                (
+                    a["number"],
+                    a["program"],
+                    a["provider"],
+                    a["contract"],
+                    str(a["status"]),
+                    a["requested"] if a["requested"] is not None else "—",
+                )
+                for a in figures.applications
+            ],
+        )
+        sheet(
+            pgettext("records", "Vouchers"),
+            [_("Voucher code"), _("Program"), _("Face value (yuan)"), _("Status")],
+            [
+                (v["code"], v["program"], v["face"], str(v["status"]))
+                for v in figures.vouchers
+            ],
+        )
+        _detail_sheet(book, charges)
+    return _save(book)
+
+
+def program_xlsx(report: Report, figures: ProgramFigures, charges: QuerySet) -> bytes:
+    book, sheet = _book()
+
+    with translation.override("zh-hans"):
+        sheet(
+            _("Summary"),
+            [_("Item"), _("Value")],
+            _summary(
+                report,
+                f"{figures.program.name_zh}（{figures.program.code}）",
+                figures.charge_count,
+                figures.charge_total,
+            ),
         )
         sheet(
             _("Budget"),
@@ -174,13 +382,16 @@ def program_xlsx(report: Report, figures: ProgramFigures) -> bytes:
                 for s in figures.statements
             ],
         )
-        detail = book.create_sheet(str(pgettext("records", "Charges"))[:31])
-        detail.append(list(CHARGE_COLUMNS))
-        for row in charge_rows(figures.program):
-            detail.append([*row[:9], Decimal(row[9]), *row[10:]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        _detail_sheet(book, charges)
+    return _save(book)
 
 
-__all__ = ["digests", "program_pdf", "program_xlsx"]
+__all__ = [
+    "digests",
+    "enterprise_pdf",
+    "enterprise_xlsx",
+    "program_pdf",
+    "program_xlsx",
+    "provider_pdf",
+    "provider_xlsx",
+]

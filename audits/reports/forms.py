@@ -1,18 +1,66 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.models import Enterprise, Provider
 from vouchers.models import Program
+
+from ..models import Report
 
 # A report of this system is a few megabytes at most.
 VERIFY_MAX_BYTES = 50 * 1024 * 1024
 
 
 class ReportRequestForm(forms.Form):
+    """One form for the three kinds; the service says which fields each
+    kind needs (and the view puts its refusal beside the field)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Report.Kind.choices,
+        initial=Report.Kind.PROGRAM,
+        widget=forms.RadioSelect,
+    )
     program = forms.ModelChoiceField(
         label=_("Program"),
+        required=False,
         queryset=Program.objects.order_by("code"),
         empty_label=_("— choose a program —"),
+        help_text=_("For a program report."),
     )
+    provider = forms.ModelChoiceField(
+        label=_("Provider"),
+        required=False,
+        queryset=Provider.objects.order_by("name"),
+        empty_label=_("— choose a provider —"),
+        help_text=_("For a provider reconciliation report, with its period."),
+    )
+    period_start = forms.DateField(
+        label=_("Period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period_end = forms.DateField(
+        label=_("Period until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    enterprise = forms.CharField(
+        label=_("Enterprise (unified social credit code)"),
+        required=False,
+        max_length=18,
+        help_text=_("For an enterprise dossier."),
+    )
+
+    def clean_enterprise(self):
+        code = self.cleaned_data["enterprise"].strip().upper()
+        if not code:
+            return None
+        enterprise = Enterprise.objects.filter(uscc=code).first()
+        if enterprise is None:
+            raise forms.ValidationError(
+                _("No enterprise with this credit code is in the register.")
+            )
+        return enterprise
 
 
 class VerifyForm(forms.Form):

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import has_role
 from config.exceptions import ApplicationError
+from enterprises.models import Enterprise, Provider
 from vouchers.models import Program
 
 from .. import actions
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # pg_advisory_xact_lock key of report numbering ("rpt#").
 NUMBER_LOCK_KEY = 0x72707423
+# The longest period of a provider reconciliation report.
+MAX_PERIOD_DAYS = 366
 
 
 def _next_number(year: int) -> str:
@@ -44,8 +51,19 @@ def _next_number(year: int) -> str:
 
 
 @transaction.atomic
-def report_request(*, kind: str, program: Program | None, actor: User | None) -> Report:
-    """Number and queue a report; a worker builds it after this commits."""
+def report_request(
+    *,
+    kind: str,
+    actor: User | None,
+    program: Program | None = None,
+    provider: Provider | None = None,
+    enterprise: Enterprise | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> Report:
+    """Number and queue a report; a worker builds it after this commits.
+    A program report names the program; a provider reconciliation report
+    the provider and its period; an enterprise dossier the enterprise."""
     if actor is not None and not has_role(actor, *AUDIT_READERS):
         raise ApplicationError(
             _("Only program managers and auditors can ask for reports."),
@@ -55,10 +73,32 @@ def report_request(*, kind: str, program: Program | None, actor: User | None) ->
         raise ApplicationError(_("Choose a kind of report."), field="kind")
     if kind == Report.Kind.PROGRAM and program is None:
         raise ApplicationError(_("Choose the program."), field="program")
+    if kind == Report.Kind.PROVIDER:
+        if provider is None:
+            raise ApplicationError(_("Choose the provider."), field="provider")
+        if period_start is None or period_end is None:
+            raise ApplicationError(
+                _("Give the period: its first and last day."), field="period_start"
+            )
+        if period_start > period_end:
+            raise ApplicationError(
+                _("The end date is before the start date."), field="period_end"
+            )
+        if (period_end - period_start).days > MAX_PERIOD_DAYS:
+            raise ApplicationError(
+                _("A period is at most %(n)d days.") % {"n": MAX_PERIOD_DAYS},
+                field="period_end",
+            )
+    if kind == Report.Kind.ENTERPRISE and enterprise is None:
+        raise ApplicationError(_("Choose the enterprise."), field="enterprise")
     report = Report.objects.create(
         number=_next_number(timezone.localdate().year),
         kind=kind,
-        program=program,
+        program=program if kind == Report.Kind.PROGRAM else None,
+        provider=provider if kind == Report.Kind.PROVIDER else None,
+        enterprise=enterprise if kind == Report.Kind.ENTERPRISE else None,
+        period_start=period_start if kind == Report.Kind.PROVIDER else None,
+        period_end=period_end if kind == Report.Kind.PROVIDER else None,
         requested_by=actor,
         requested_by_label=(actor.email if actor else SYSTEM_LABEL)[:254],
     )
@@ -66,7 +106,15 @@ def report_request(*, kind: str, program: Program | None, actor: User | None) ->
         action=actions.REPORT_REQUESTED,
         actor=actor,
         target=report,
-        after={"kind": kind, "program": program.code if program else None},
+        after={
+            "kind": kind,
+            "program": report.program.code if report.program else None,
+            "provider": report.provider_id,
+            "enterprise": report.enterprise_id,
+            "period": [str(report.period_start), str(report.period_end)]
+            if report.period_start
+            else None,
+        },
     )
     from .tasks import report_build as task
 
@@ -87,7 +135,9 @@ def report_build(report_id: int) -> Report:
     from ..chain.services import chain_checkpoint_take, chain_head
     from . import data, documents, signing
 
-    report = Report.objects.select_related("program").get(pk=report_id)
+    report = Report.objects.select_related("program", "provider", "enterprise").get(
+        pk=report_id
+    )
     if report.status != Report.Status.QUEUED:
         return report  # built already (a redelivered task)
     started = time.monotonic()
@@ -95,20 +145,17 @@ def report_build(report_id: int) -> Report:
         _progress(report, 5, "checkpoint")
         chain_checkpoint_take()
         report.checkpoint_seq, report.checkpoint_hash = chain_head()
-        program = report.program
-        if program is None:
-            raise ValueError(f"report {report.number} names no program")
         _progress(report, 15, "figures")
-        figures = data.program_figures(program)
+        figures, charges, make_pdf, make_xlsx = _kind_parts(report)
         _progress(report, 45, "detail")
-        detail, count, total = data.charges_csv(program)
+        detail, count, total = data.charges_csv(charges)
         report.fingerprint = documents.digests(detail)[0]
         _progress(report, 60, "pdf")
-        pdf = documents.program_pdf(report, figures, detail, count, total)
+        pdf = make_pdf(report, figures, detail, count, total)
         _progress(report, 75, "signature")
         pdf, report.signer = signing.sign_pdf(pdf, number=report.number)
         _progress(report, 85, "xlsx")
-        xlsx = documents.program_xlsx(report, figures)
+        xlsx = make_xlsx(report, figures, charges)
         with transaction.atomic():
             report.pdf_sha256, report.pdf_sm3 = documents.digests(pdf)
             report.xlsx_sha256, report.xlsx_sm3 = documents.digests(xlsx)
@@ -142,6 +189,40 @@ def report_build(report_id: int) -> Report:
         )
     report.refresh_from_db()
     return report
+
+
+def _kind_parts(report: Report) -> tuple[Any, QuerySet, Callable, Callable]:
+    """The figures, the charges and the two document makers of its kind."""
+    from . import data, documents
+
+    if report.kind == Report.Kind.PROGRAM and report.program is not None:
+        return (
+            data.program_figures(report.program),
+            data.program_charges(report.program),
+            documents.program_pdf,
+            documents.program_xlsx,
+        )
+    if (
+        report.kind == Report.Kind.PROVIDER
+        and report.provider is not None
+        and report.period_start
+        and report.period_end
+    ):
+        args = (report.provider, report.period_start, report.period_end)
+        return (
+            data.provider_figures(*args),
+            data.provider_charges(*args),
+            documents.provider_pdf,
+            documents.provider_xlsx,
+        )
+    if report.kind == Report.Kind.ENTERPRISE and report.enterprise is not None:
+        return (
+            data.enterprise_figures(report.enterprise),
+            data.enterprise_charges(report.enterprise),
+            documents.enterprise_pdf,
+            documents.enterprise_xlsx,
+        )
+    raise ValueError(f"report {report.number} lacks what its kind needs")
 
 
 @transaction.atomic

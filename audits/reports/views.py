@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import role_required
 from config.client_ip import client_ip
 from config.exceptions import ApplicationError
+from config.forms import apply_service_error
 from config.rate_limit import over_limit
 
 from ..models import Report
@@ -50,13 +51,9 @@ def report_request(request):
     if not form.is_valid():
         return _list(request, form, status=400)
     try:
-        report = services.report_request(
-            kind=Report.Kind.PROGRAM,
-            program=form.cleaned_data["program"],
-            actor=request.user,
-        )
+        report = services.report_request(actor=request.user, **form.cleaned_data)
     except ApplicationError as exc:
-        form.add_error(None, exc.message)
+        apply_service_error(form, exc)
         return _list(request, form, status=400)
     messages.success(
         request,

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import subprocess
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -189,7 +190,8 @@ def test_an_auditor_asks_watches_and_downloads(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("audits:report-request"), {"program": program_with_charges.pk}
+            reverse("audits:report-request"),
+            {"kind": "program", "program": program_with_charges.pk},
         )
 
     report = Report.objects.get()
@@ -230,7 +232,9 @@ def test_a_queued_report_shows_its_progress_and_refreshes(
 def test_the_request_form_needs_a_program(client, auditor):
     client.sign_in(auditor, language="zh-hans")
 
-    response = client.post(reverse("audits:report-request"), {"program": ""})
+    response = client.post(
+        reverse("audits:report-request"), {"kind": "program", "program": ""}
+    )
 
     assert response.status_code == 400
     assert not Report.objects.exists()
@@ -336,3 +340,106 @@ def test_without_a_key_the_report_is_unsigned_and_says_so(
     client.sign_in(auditor, language="zh-hans")
     page = client.get(reverse("audits:report-detail", args=[report.number]))
     assert "未签名" in page.content.decode()
+
+
+# -- the other kinds ------------------------------------------------------------------
+
+
+def test_a_provider_reconciliation_report_covers_its_period(
+    auditor, media, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    setup = charge_setup()
+    inside = setup.hold()  # 1,250.00, today
+    old = setup.hold(quantity=Decimal("8"))  # 100.00, moved out of the period
+    Redemption.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timezone.timedelta(days=400)
+    )
+    today = timezone.localdate()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(
+            kind="provider",
+            provider=setup.provider,
+            period_start=today.replace(day=1),
+            period_end=today,
+            actor=auditor,
+        )
+    report.refresh_from_db()
+
+    assert report.status == Report.Status.DONE
+    text = pdf_text(report.pdf.path)
+    assert "服务商对账报告" in text
+    assert setup.provider.name in text
+    rows = attached_csv(report.pdf.path, media)
+    assert [r["charge_id"] for r in rows] == [str(inside.pk)]
+    assert report.subject.startswith(setup.provider.name)
+
+
+def test_an_enterprise_dossier_shows_each_decision_with_its_rules(
+    auditor, media, django_capture_on_commit_callbacks
+):
+    setup = charge_setup()
+    setup.hold()
+    enterprise = setup.voucher.enterprise
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(
+            kind="enterprise", enterprise=enterprise, actor=auditor
+        )
+    report.refresh_from_db()
+
+    assert report.status == Report.Status.DONE
+    text = pdf_text(report.pdf.path).replace(" ", "")
+    assert "企业档案" in text
+    assert enterprise.uscc in text
+    assert setup.voucher.application.number in text
+    assert "企业规模" in text  # a rule's title from the stored decision
+    assert "通过" in text
+    assert setup.voucher.code in text
+    assert len(attached_csv(report.pdf.path, media)) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"kind": "provider"}, "provider", "请选择服务商"),
+        (
+            {"kind": "enterprise", "enterprise": "91330106MA00000000"},
+            "enterprise",
+            "登记库中没有",
+        ),
+        ({"kind": "enterprise"}, "enterprise", "请选择企业"),
+    ],
+)
+def test_each_kind_says_what_it_needs(client, auditor, data, field, message):
+    client.sign_in(auditor, language="zh-hans")
+
+    response = client.post(reverse("audits:report-request"), data)
+
+    assert response.status_code == 400
+    assert message in str(response.context["form"].errors[field])
+    assert not Report.objects.exists()
+
+
+def test_a_provider_period_is_complete_ordered_and_at_most_a_year(auditor):
+    from config.exceptions import ApplicationError
+    from tests.factories import ProviderFactory
+
+    provider = ProviderFactory()
+    for start, end, field in (
+        (None, None, "period_start"),
+        (date(2026, 5, 1), date(2026, 4, 1), "period_end"),
+        (date(2025, 1, 1), date(2026, 6, 1), "period_end"),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            services.report_request(
+                kind="provider",
+                provider=provider,
+                period_start=start,
+                period_end=end,
+                actor=auditor,
+            )
+        assert refused.value.field == field
+    assert not Report.objects.exists()
