@@ -175,10 +175,13 @@ def test_the_demo_has_open_and_triaged_flags(demo_loaded):
     assert Flag.objects.filter(rule="declaration_jump").exists()
 
 
-def test_the_demo_has_a_built_program_report(demo_loaded):
+def test_the_demo_has_a_built_report_of_each_kind(demo_loaded):
     from audits.models import Report
 
-    report = Report.objects.get()
-    assert report.status == Report.Status.DONE
-    assert report.requested_by_label == "auditor@example.com"
-    assert report.pdf_sha256
+    reports = list(Report.objects.all())
+    assert sorted(r.kind for r in reports) == sorted(Report.Kind.values)
+    for report in reports:
+        assert report.status == Report.Status.DONE
+        assert report.requested_by_label == "auditor@example.com"
+        assert report.pdf_sha256
+        assert report.signer

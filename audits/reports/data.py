@@ -370,7 +370,9 @@ class ProviderFigures:
     charge_count: int = 0
 
 
-def provider_charges(provider: Provider, start: date, end: date) -> QuerySet[Redemption]:
+def provider_charges(
+    provider: Provider, start: date, end: date
+) -> QuerySet[Redemption]:
     from vouchers.models import Redemption
 
     tz = timezone.get_current_timezone()
