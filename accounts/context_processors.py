@@ -45,6 +45,7 @@ NAVIGATION = [
         {Role.PROGRAM_MANAGER, Role.AUDITOR},
     ),
     (_("Staff and roles"), "enterprises:staff", {Role.PROGRAM_MANAGER}),
+    (_("Dashboard"), "audits:dashboard", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Records"), "audits:records-home", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Audit trail"), "audits:event-list", {Role.PROGRAM_MANAGER, Role.AUDITOR}),
     (_("Audit chain"), "audits:chain", {Role.PROGRAM_MANAGER, Role.AUDITOR}),

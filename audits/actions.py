@@ -91,6 +91,7 @@ RECORDS_EXPORTED = "records.exported"
 REPORT_REQUESTED = "report.requested"
 REPORT_GENERATED = "report.generated"
 REPORT_DOWNLOADED = "report.downloaded"
+DASHBOARD_EXPORTED = "dashboard.exported"
 AUDIT_CHECKPOINT_TAKEN = "audit.checkpoint_taken"
 AUDIT_CHECKPOINTS_EXPORTED = "audit.checkpoints_exported"
 
@@ -188,6 +189,7 @@ LABELS = {
     REPORT_REQUESTED: _("Audit report requested"),
     REPORT_GENERATED: _("Audit report generated"),
     REPORT_DOWNLOADED: _("Audit report downloaded"),
+    DASHBOARD_EXPORTED: _("Program dashboard downloaded (XLSX)"),
     AUDIT_CHECKPOINT_TAKEN: _("Audit chain checkpoint taken by a person"),
     AUDIT_CHECKPOINTS_EXPORTED: _("Audit chain checkpoints downloaded"),
 }

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .chain import views as chain_views
+from .dashboard import views as dashboard_views
 from .flags import views as flag_views
 from .records import views as record_views
 from .reports import views as report_views
@@ -28,6 +29,8 @@ urlpatterns = [
         name="records-home",
     ),
     path("records/<slug:kind>/", record_views.records, name="records"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard.xlsx", dashboard_views.dashboard_xlsx, name="dashboard-xlsx"),
     path("reports/", report_views.report_list, name="report-list"),
     path("reports/new/", report_views.report_request, name="report-request"),
     path("reports/<str:number>/", report_views.report_detail, name="report-detail"),

@@ -1221,6 +1221,8 @@ EXPECTED: dict[str, Spec] = {
         ),
     ),
     "audits:flag-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "audits:dashboard": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "audits:dashboard-xlsx": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
     # Reports: managers and auditors ask for, watch and download them.
     "audits:report-list": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
     "audits:report-request": Spec(

@@ -141,7 +141,7 @@ def enterprise_pdf(
         )
 
 
-def _book() -> tuple[Workbook, Callable[..., None]]:
+def workbook() -> tuple[Workbook, Callable[..., None]]:
     book = Workbook(write_only=True)
 
     def sheet(title: str, header: list[str], rows: Iterable[Iterable[object]]):
@@ -181,14 +181,14 @@ def _summary(
     )
 
 
-def _save(book: Workbook) -> bytes:
+def workbook_bytes(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
 def provider_xlsx(report: Report, figures: ProviderFigures, charges: QuerySet) -> bytes:
-    book, sheet = _book()
+    book, sheet = workbook()
     with translation.override("zh-hans"):
         sheet(
             _("Summary"),
@@ -241,13 +241,13 @@ def provider_xlsx(report: Report, figures: ProviderFigures, charges: QuerySet) -
             ],
         )
         _detail_sheet(book, charges)
-    return _save(book)
+    return workbook_bytes(book)
 
 
 def enterprise_xlsx(
     report: Report, figures: EnterpriseFigures, charges: QuerySet
 ) -> bytes:
-    book, sheet = _book()
+    book, sheet = workbook()
     e = figures.enterprise
     with translation.override("zh-hans"):
         sheet(
@@ -291,11 +291,89 @@ def enterprise_xlsx(
             ],
         )
         _detail_sheet(book, charges)
-    return _save(book)
+    return workbook_bytes(book)
+
+
+def program_sheets(sheet: Callable[..., None], figures: ProgramFigures) -> None:
+    """The figure sheets of a program (the report's XLSX, the dashboard's)."""
+    sheet(
+        _("Budget"),
+        [
+            _("Funding source"),
+            _("Appropriated"),
+            _("Issued to vouchers"),
+            _("Released back"),
+            _("Remaining"),
+        ],
+        [
+            (
+                r["source"],
+                r["appropriated"],
+                r["issued"],
+                r["released"],
+                r["remaining"],
+            )
+            for r in figures.budget
+        ],
+    )
+    sheet(
+        pgettext("records", "Applications"),
+        [
+            _("Status"),
+            pgettext("records", "Applications"),
+            _("Subsidy requested (yuan)"),
+        ],
+        figures.applications_by_status,
+    )
+    sheet(
+        _("By city"),
+        [
+            _("City"),
+            pgettext("records", "Applications"),
+            _("Subsidy requested (yuan)"),
+        ],
+        figures.applications_by_city,
+    )
+    sheet(
+        _("By provider"),
+        [
+            _("Provider"),
+            _("Charges"),
+            _("Confirmed (yuan)"),
+            _("Held (yuan)"),
+            _("Voided (yuan)"),
+        ],
+        [
+            (r["provider"], r["count"], r["confirmed"], r["held"], r["voided"])
+            for r in figures.charges_by_provider
+        ],
+    )
+    sheet(
+        _("Statements"),
+        [
+            _("Statement"),
+            _("Provider"),
+            _("Period"),
+            _("Status"),
+            _("Total (yuan)"),
+            _("Paid (yuan)"),
+        ],
+        [
+            (
+                s["number"],
+                s["provider"],
+                s["period"],
+                str(s["status"]),
+                s["total"],
+                s["paid"],
+            )
+            for s in figures.statements
+        ],
+    )
 
 
 def program_xlsx(report: Report, figures: ProgramFigures, charges: QuerySet) -> bytes:
-    book, sheet = _book()
+    book, sheet = workbook()
 
     with translation.override("zh-hans"):
         sheet(
@@ -308,82 +386,9 @@ def program_xlsx(report: Report, figures: ProgramFigures, charges: QuerySet) -> 
                 figures.charge_total,
             ),
         )
-        sheet(
-            _("Budget"),
-            [
-                _("Funding source"),
-                _("Appropriated"),
-                _("Issued to vouchers"),
-                _("Released back"),
-                _("Remaining"),
-            ],
-            [
-                (
-                    r["source"],
-                    r["appropriated"],
-                    r["issued"],
-                    r["released"],
-                    r["remaining"],
-                )
-                for r in figures.budget
-            ],
-        )
-        sheet(
-            pgettext("records", "Applications"),
-            [
-                _("Status"),
-                pgettext("records", "Applications"),
-                _("Subsidy requested (yuan)"),
-            ],
-            figures.applications_by_status,
-        )
-        sheet(
-            _("By city"),
-            [
-                _("City"),
-                pgettext("records", "Applications"),
-                _("Subsidy requested (yuan)"),
-            ],
-            figures.applications_by_city,
-        )
-        sheet(
-            _("By provider"),
-            [
-                _("Provider"),
-                _("Charges"),
-                _("Confirmed (yuan)"),
-                _("Held (yuan)"),
-                _("Voided (yuan)"),
-            ],
-            [
-                (r["provider"], r["count"], r["confirmed"], r["held"], r["voided"])
-                for r in figures.charges_by_provider
-            ],
-        )
-        sheet(
-            _("Statements"),
-            [
-                _("Statement"),
-                _("Provider"),
-                _("Period"),
-                _("Status"),
-                _("Total (yuan)"),
-                _("Paid (yuan)"),
-            ],
-            [
-                (
-                    s["number"],
-                    s["provider"],
-                    s["period"],
-                    str(s["status"]),
-                    s["total"],
-                    s["paid"],
-                )
-                for s in figures.statements
-            ],
-        )
+        program_sheets(sheet, figures)
         _detail_sheet(book, charges)
-    return _save(book)
+    return workbook_bytes(book)
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.roles import Role
 from audits import actions
 from audits.chain import services as chain
+from audits.dashboard import services as dashboard
 from audits.flags import services as flags
 from audits.models import ChainCheckpoint, ChainVerification, Flag, FlagScan, Report
 from audits.records import services as records
@@ -163,7 +164,18 @@ def _report_downloaded() -> Case:
     )
 
 
+def _dashboard_exported() -> Case:
+    auditor = _auditor()
+    program = demo_program()
+    return Case(
+        call=lambda: dashboard.dashboard_exported(actor=auditor, program=program),
+        expected=Counter({actions.DASHBOARD_EXPORTED: 1}),
+        state=lambda: None,  # a download changes nothing but the trail
+    )
+
+
 CASES: dict[str, Callable[[], Case]] = {
+    "audits.dashboard.services:dashboard_exported": _dashboard_exported,
     "audits.reports.services:report_request": _report_request,
     "audits.reports.services:report_build": _report_build,
     "audits.reports.services:report_downloaded": _report_downloaded,
