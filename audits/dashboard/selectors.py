@@ -42,6 +42,10 @@ def chart_data(f: ProgramFigures) -> dict[str, Any]:
             "labels": [city for city, _n2, _t in f.applications_by_city],
             "values": [_n(t) for _c, _n2, t in f.applications_by_city],
         },
+        "charge_cities": {
+            "labels": [city for city, _n2, _t in f.charges_by_city],
+            "values": [_n(t) for _c, _n2, t in f.charges_by_city],
+        },
         "providers": {
             "labels": [r["provider"] for r in f.charges_by_provider],
             "values": [_n(r["confirmed"]) for r in f.charges_by_provider],

@@ -47,6 +47,8 @@ class ProgramFigures:
     applications_by_industry: list[tuple[str, int]] = field(default_factory=list)
     vouchers_by_status: list[tuple[str, int, Decimal]] = field(default_factory=list)
     charges_by_provider: list[dict] = field(default_factory=list)
+    # confirmed charges by the enterprise's city: (city, charges, yuan)
+    charges_by_city: list[tuple[str, int, Decimal]] = field(default_factory=list)
     monthly: list[tuple[str, Decimal]] = field(default_factory=list)
     statements: list[dict] = field(default_factory=list)
     clawbacks: dict = field(default_factory=dict)
@@ -135,8 +137,7 @@ def program_figures(program: Program) -> ProgramFigures:
         f.applications_by_status.append(
             (str(Application.Status(status).label), n, _sum(total))
         )
-    by_city: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    for region, parent, level, n, total in (
+    f.applications_by_city = _by_city(
         apps.values_list(
             "enterprise__region__name_zh",
             "enterprise__region__parent__name_zh",
@@ -144,13 +145,6 @@ def program_figures(program: Program) -> ProgramFigures:
         )
         .annotate(n=Count("pk"), total=Sum("requested_subsidy"))
         .order_by()
-    ):
-        city = parent if level == "county" and parent else region
-        by_city[city][0] += n
-        by_city[city][1] += _sum(total)
-    f.applications_by_city = sorted(
-        ((city, n, total) for city, (n, total) in by_city.items()),
-        key=lambda r: (-r[1], r[0]),
     )
     sizes = dict(SizeClass.choices)
     f.applications_by_size = [
@@ -207,6 +201,16 @@ def program_figures(program: Program) -> ProgramFigures:
     ]
     agg = charges.aggregate(n=Count("pk"), total=Sum("amount"))
     f.charge_count, f.charge_total = agg["n"], _sum(agg["total"])
+    f.charges_by_city = _by_city(
+        charges.filter(status=S.CONFIRMED)
+        .values_list(
+            "enterprise__region__name_zh",
+            "enterprise__region__parent__name_zh",
+            "enterprise__region__level",
+        )
+        .annotate(n=Count("pk"), total=Sum("amount"))
+        .order_by()
+    )
 
     # -- statements, clawbacks, flags --------------------------------------------------
     for s in (
@@ -244,6 +248,20 @@ def program_figures(program: Program) -> ProgramFigures:
         ),
     }
     return f
+
+
+def _by_city(rows: Iterable[tuple]) -> list[tuple[str, int, Decimal]]:
+    """(region, parent, level, count, total) rows summed by city (a county
+    counts in its city), largest count first."""
+    by_city: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    for region, parent, level, n, total in rows:
+        city = parent if level == "county" and parent else region
+        by_city[city][0] += n
+        by_city[city][1] += _sum(total)
+    return sorted(
+        ((city, n, total) for city, (n, total) in by_city.items()),
+        key=lambda r: (-r[1], r[0]),
+    )
 
 
 def _group_name(groups: Mapping[str, GroupThresholds], key: str) -> str:

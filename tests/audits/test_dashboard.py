@@ -53,6 +53,7 @@ def test_the_dashboard_charts_the_programs_figures(client, manager, program):
         )[0]
     )
     assert data["providers"]["values"] == [1250.0]
+    assert data["charge_cities"] == {"labels": ["杭州市"], "values": [1250.0]}
     assert data["budget"]["values"][1] == float(program.vouchers.get().face_value)
     assert sum(data["applications"]["values"]) == 1
     assert "1,250.00" in page  # the exact figure in the table beside the chart
