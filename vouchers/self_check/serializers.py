@@ -171,8 +171,9 @@ class EnterpriseSerializer(serializers.Serializer):
         error_messages={"invalid": _("Enter a valid date (YYYY-MM-DD).")},
         help_text="Date of establishment (optional).",
     )
-    investments = InvestmentSerializer(
-        many=True,
+    # A ListField (not many=True) so that the schema says maxItems too.
+    investments = serializers.ListField(
+        child=InvestmentSerializer(),
         required=False,
         max_length=MAX_INVESTMENT_ROWS,
         help_text="IT and AI investment by year (optional; the benchmark "
