@@ -441,6 +441,9 @@ def test_the_voucher_page_shows_what_is_held_and_the_charges(client, setup):
     assert f'data-testid="confirm-{confirmed.pk}"' not in html
     assert action("confirm", pending) in html
     assert timezone.localtime(pending.confirm_by).strftime("%Y-%m-%d") in html
+    # each charge names its invoice, so the enterprise can match its own
+    for charge in (pending, confirmed):
+        assert f'data-testid="voucher-charge-invoice">{charge.invoice_number}<' in html
 
 
 def test_a_reviewer_reading_the_voucher_sees_its_charges_without_buttons(client, setup):
