@@ -451,6 +451,17 @@ class Provider(models.Model):
         return " + ".join(kinds)
 
 
+def unit_label(unit: str, other: str = "") -> str:
+    """An offering's unit in the reader's language: the label of its code,
+    or the provider's own words for "other" (and any text that is not a
+    code, as charges stored before codes were)."""
+    if unit == Offering.Unit.OTHER:
+        return other
+    if unit in Offering.Unit.values:
+        return str(Offering.Unit(unit).label)
+    return unit
+
+
 class Offering(models.Model):
     """A service a provider sells at a list price."""
 
@@ -498,6 +509,10 @@ class Offering(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def unit_label(self) -> str:
+        return unit_label(self.unit, self.unit_other)
 
 
 class MembershipQuerySet(models.QuerySet):

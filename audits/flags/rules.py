@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from config.dates import add_months
 from config.money import yuan
-from enterprises.models import Enterprise, Provider
+from enterprises.models import Enterprise, Provider, unit_label
 
 from .. import actions
 from ..models import AuditEvent
@@ -773,6 +773,7 @@ class PriceAboveList(Rule):
                 "unit_price",
                 "list_price",
                 "unit",
+                "unit_other",
                 "amount",
                 "invoice_number",
                 "offering__name",
@@ -792,6 +793,7 @@ class PriceAboveList(Rule):
                     "provider": row["provider__name"],
                     "offering": row["offering__name"],
                     "unit": row["unit"],
+                    "unit_other": row["unit_other"],
                     "unit_price": str(row["unit_price"]),
                     "list_price": str(row["list_price"]),
                     "amount": str(row["amount"]),
@@ -816,7 +818,7 @@ class PriceAboveList(Rule):
             "provider": facts["provider"],
             "offering": facts["offering"],
             "price": f"{price.normalize():f}",
-            "unit": facts["unit"],
+            "unit": unit_label(facts["unit"], facts.get("unit_other", "")),
             "above": above,
             "list": f"{listed.normalize():f}",
             "margin": f"{(Decimal(facts['margin']) * 100).normalize():f}",

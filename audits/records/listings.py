@@ -184,7 +184,7 @@ CHARGES = Listing(
         Column(_("Enterprise"), lambda c: c.enterprise.name),
         Column(_("Provider"), lambda c: c.provider.name),
         Column(_("Offering"), lambda c: c.offering.name),
-        Column(_("Quantity"), lambda c: f"{c.quantity.normalize():f} {c.unit}"),
+        Column(_("Quantity"), lambda c: f"{c.quantity.normalize():f} {c.unit_label}"),
         Column(
             _("Unit price (yuan)"),
             lambda c: Decimal(c.unit_price).normalize(),

@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from config.money import ZERO
-from enterprises.models import Enterprise, Provider, SizeClass
+from enterprises.models import Enterprise, Provider, SizeClass, unit_label
 from enterprises.sme import GroupThresholds, load_standard
 from vouchers.programs.labels import FUNDING_LABELS
 
@@ -335,12 +335,13 @@ def charge_rows(charges: QuerySet[Redemption]) -> Iterator[Row]:
             "status",
             "invoice_number",
             "created_at",
+            "unit_other",
         )
         .order_by("pk")
         .iterator(chunk_size=5000)
     ):
         (pk, code, uscc, name, provider, offering, qty, unit, price, amount) = row[:10]
-        status, invoice, created = row[10:]
+        status, invoice, created, unit_other = row[10:]
         yield (
             str(pk),
             code,
@@ -349,7 +350,7 @@ def charge_rows(charges: QuerySet[Redemption]) -> Iterator[Row]:
             provider,
             offering,
             f"{qty.normalize():f}",
-            unit,
+            unit_label(unit, unit_other),
             f"{price.normalize():f}",
             f"{amount:.2f}",
             status,

@@ -57,6 +57,11 @@ DATABASES = {
 # Services open their own transactions; a request is atomic too, so that flows
 # run by libraries (allauth sign-up, login) commit with their audit events.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Connections are kept between requests (each thread its own, checked before
+# reuse): a new PostgreSQL connection per request costs a process on the
+# server and cold caches, more than a charge itself (docs/benchmarks.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A database that stops answering fails fast (and /healthz says so).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)

@@ -105,7 +105,6 @@ NO_EVENT = {
     "vouchers.ledger.services:voucher_release": (
         "inside voucher_expire and voucher_revoke (audited)"
     ),
-    "vouchers.lifecycle.services:disbursed": "a read",
     "vouchers.programs.services:program_code_problem": "a check, pure",
     "vouchers.provider_api.services:digest": "a hash, pure",
     "vouchers.provider_api.services:provider_staff_or_refuse": "a check",

@@ -135,3 +135,29 @@ def test_another_enterprise_cannot_read_a_clawback(client, setup):
     assert (
         client.get(reverse("vouchers:clawback-detail", args=[c.pk])).status_code == 404
     )
+
+
+def test_the_clawback_link_shows_only_once_something_was_paid_out(
+    client, setup, manager
+):
+    r = setup.hold()  # pending: nothing paid out yet
+    page = voucher_page(client, setup.voucher)
+    assert 'data-testid="clawback-link"' not in page
+    assert 'data-testid="no-clawback"' in page
+
+    charges.redemption_confirm(redemption=r, user=setup.applicant)
+    page = voucher_page(client, setup.voucher)
+    assert 'data-testid="clawback-link"' in page
+
+    # claimed back in full: nothing left to claim
+    life.clawback_record(
+        voucher=setup.voucher,
+        user=manager,
+        demand=life.ClawbackDemand(
+            amount="1250.00",
+            legal_basis="《杭州市算力券实施细则》第十二条",
+            reason="重复申领。",
+            due_on=timezone.localdate() + timedelta(days=30),
+        ),
+    )
+    assert 'data-testid="clawback-link"' not in voucher_page(client, setup.voucher)

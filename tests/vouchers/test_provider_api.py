@@ -245,11 +245,22 @@ def test_a_charge_is_created_and_held(setup, api):
     assert data["status"] == "pending"
     assert data["amount"] == "1250.00"
     assert data["voucher_code"] == setup.voucher.code
+    assert (data["unit"], data["unit_name"]) == ("gpu_card_hour", "GPU card-hour")
     assert response["Location"].endswith(f"/api/v1/redemptions/{data['id']}/")
     assert voucher_held(setup.voucher) == Decimal("1250.00")
     event = AuditEvent.objects.get(action="charge.held", object_id=str(data["id"]))
     assert event.actor is None
     assert event.actor_label.startswith("api-key:")
+
+
+def test_a_charge_reads_in_the_language_of_whoever_asks(setup, api):
+    pk = charge(api, body(setup)).json()["id"]
+
+    zh = api.get(f"{URL}{pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    en = api.get(f"{URL}{pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert (zh["unit"], zh["unit_name"]) == ("gpu_card_hour", "GPU卡时")
+    assert (en["unit"], en["unit_name"]) == ("gpu_card_hour", "GPU card-hour")
 
 
 def test_a_retry_with_the_same_key_and_body_replays_the_first_answer(setup, api):

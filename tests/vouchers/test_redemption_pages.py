@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from audits.models import AuditEvent
@@ -582,3 +582,49 @@ def test_the_actions_answer_post_only(client, setup):
         client.get(reverse("vouchers:charge-detail", kwargs={"pk": 999999})).status_code
         == 404
     )
+
+
+def test_a_charge_made_in_english_reads_in_chinese_on_the_voucher_page(client, setup):
+    with translation.override("en"):
+        charge = setup.hold()
+    assert (charge.unit, charge.unit_other) == ("gpu_card_hour", "")
+    client.sign_in(setup.applicant, language="zh-hans")
+
+    html = client.get(
+        reverse("vouchers:voucher-detail", args=[setup.voucher.code])
+    ).content.decode()
+
+    assert "100 GPU卡时" in html
+    assert "card-hour" not in html
+
+
+def test_an_offering_of_another_unit_keeps_the_providers_words(client, setup):
+    other = OfferingFactory(provider=setup.provider, unit="other", unit_other="节点·天")
+    charge = setup.hold(offering_id=other.pk)
+    assert (charge.unit, charge.unit_other, charge.unit_label) == (
+        "other",
+        "节点·天",
+        "节点·天",
+    )
+
+
+def test_the_migration_turns_stored_labels_into_codes(setup):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("vouchers.migrations.0014_redemption_unit_code")
+    zh, en, own = setup.hold(), setup.hold(), setup.hold()
+    Redemption.objects.filter(pk=zh.pk).update(unit="GPU卡时")
+    Redemption.objects.filter(pk=en.pk).update(unit="1,000 tokens")
+    Redemption.objects.filter(pk=own.pk).update(unit="节点·天")
+
+    migration.to_codes(apps, None)
+
+    stored = dict(
+        Redemption.objects.filter(pk__in=[zh.pk, en.pk, own.pk]).values_list(
+            "pk", "unit"
+        )
+    )
+    assert stored == {zh.pk: "gpu_card_hour", en.pk: "thousand_tokens", own.pk: "other"}
+    assert Redemption.objects.get(pk=own.pk).unit_label == "节点·天"

@@ -27,7 +27,7 @@ from enterprises.permissions import is_enterprise_member
 from enterprises.selectors import enterprise_list_for_member
 
 from ..ledger.selectors import account_transfers, voucher_account, voucher_held
-from ..lifecycle.selectors import voucher_clawbacks
+from ..lifecycle.selectors import clawback_room, voucher_clawbacks
 from ..models import LedgerAccount, LedgerTransfer, Voucher
 from ..permissions import PROGRAM_READERS
 from ..programs.labels import FUNDING_LABELS
@@ -157,6 +157,9 @@ def voucher_detail(request, code):
             and not _is_past_expiry(voucher),
             "is_member": member,
             "is_manager": Role.PROGRAM_MANAGER in roles,
+            # A clawback can only demand back what the voucher paid out.
+            "may_claw_back": Role.PROGRAM_MANAGER in roles
+            and clawback_room(voucher) > 0,
             "clawbacks": voucher_clawbacks(voucher),
             "today": timezone.localdate(),
             "transfers": transfers,

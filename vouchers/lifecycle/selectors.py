@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import has_role
 from accounts.roles import Role
+from config.money import ZERO
 from enterprises.permissions import is_enterprise_member
 
 from ..ledger.selectors import voucher_balance
-from ..models import Clawback, Redemption, Voucher
+from ..models import Clawback, Redemption, Reimbursement, Voucher
 
 # Who sees every clawback: the program office and the auditors.
 CLAWBACK_READERS = (Role.PROGRAM_MANAGER, Role.AUDITOR)
@@ -45,6 +46,31 @@ def clawback_for_reader_or_404(user: User, pk: int) -> Clawback:
     ):
         return clawback
     raise Http404
+
+
+def disbursed(voucher: Voucher) -> Decimal:
+    """What the voucher has paid out or made payable: its confirmed charges
+    and verified reimbursements."""
+    charges = Redemption.objects.filter(
+        voucher=voucher, status=Redemption.Status.CONFIRMED
+    ).aggregate(total=Sum("amount"))["total"]
+    verified = Reimbursement.objects.filter(
+        voucher=voucher,
+        status__in=[Reimbursement.Status.VERIFIED, Reimbursement.Status.PAID],
+    ).aggregate(total=Sum("verified_amount"))["total"]
+    return (charges or ZERO) + (verified or ZERO)
+
+
+def clawback_claimed(voucher: Voucher) -> Decimal:
+    """What earlier clawbacks of the voucher demand."""
+    total = Clawback.objects.filter(voucher=voucher).aggregate(total=Sum("amount"))
+    return total["total"] or ZERO
+
+
+def clawback_room(voucher: Voucher) -> Decimal:
+    """The most a new clawback of the voucher can demand: what it disbursed,
+    less earlier clawbacks (never below zero)."""
+    return max(disbursed(voucher) - clawback_claimed(voucher), ZERO)
 
 
 def voucher_clawbacks(voucher: Voucher) -> QuerySet[Clawback]:

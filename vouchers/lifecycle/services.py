@@ -31,7 +31,6 @@ from audits.services import audit_event_record
 from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import (
-    ZERO,
     fen_amount_or_refuse,
     sum_of,
     yuan,
@@ -50,11 +49,11 @@ from ..models import (
     LedgerTransfer,
     Notification,
     Redemption,
-    Reimbursement,
     Voucher,
     VoucherReminder,
 )
 from ..redemption.services import redemptions_close_pending
+from .selectors import clawback_room
 
 K = LedgerAccount.Kind
 T = LedgerTransfer.Kind
@@ -309,20 +308,6 @@ class ClawbackDemand:
     due_on: date
 
 
-def disbursed(voucher: Voucher) -> Decimal:
-    """What the voucher has paid out or made payable: its confirmed charges
-    and verified reimbursements; a clawback cannot exceed it, less what is
-    already claimed back."""
-    charges = Redemption.objects.filter(
-        voucher=voucher, status=Redemption.Status.CONFIRMED
-    ).values_list("amount", flat=True)
-    verified = Reimbursement.objects.filter(
-        voucher=voucher,
-        status__in=[Reimbursement.Status.VERIFIED, Reimbursement.Status.PAID],
-    ).values_list("verified_amount", flat=True)
-    return sum(charges, ZERO) + sum((v or ZERO for v in verified), ZERO)
-
-
 @transaction.atomic
 def clawback_record(
     *,
@@ -338,17 +323,13 @@ def clawback_record(
     _manager_or_refuse(user)
     voucher = voucher_lock(voucher.pk)
     amount = _amount_or_refuse(demand.amount)
-    claimed = sum(
-        Clawback.objects.filter(voucher=voucher).values_list("amount", flat=True),
-        ZERO,
-    )
-    room = disbursed(voucher) - claimed
+    room = clawback_room(voucher)
     if amount > room:
         raise _refuse(
             _(
                 "A clawback can be at most what the voucher paid out (confirmed charges and verified reimbursements), less earlier clawbacks: %(room)s yuan."
             )
-            % {"room": yuan(max(room, ZERO))},
+            % {"room": yuan(room)},
             error_codes.INVALID,
             "amount",
         )
@@ -482,7 +463,6 @@ __all__ = [
     "ClawbackDemand",
     "clawback_record",
     "clawback_repayment_record",
-    "disbursed",
     "voucher_expire",
     "voucher_expiry_remind",
     "voucher_expiry_reminders",

@@ -21,7 +21,7 @@ from enterprises.permissions import is_enterprise_member
 
 from ..issuance.selectors import voucher_for_reader_or_404
 from ..models import Clawback
-from . import services
+from . import selectors, services
 from .forms import ClawbackForm, RepaymentForm, RevokeForm
 from .selectors import (
     CLAWBACK_READERS,
@@ -98,8 +98,8 @@ def clawback_new(request, code: str):
                 % {"amount": yuan(clawback.amount)},
             )
             return redirect("vouchers:clawback-detail", pk=clawback.pk)
-    claimed = sum(c.amount for c in voucher.clawbacks.all())
-    disbursed = services.disbursed(voucher)
+    claimed = selectors.clawback_claimed(voucher)
+    disbursed = selectors.disbursed(voucher)
     return render(
         request,
         "vouchers/lifecycle/clawback_form.html",
@@ -108,7 +108,7 @@ def clawback_new(request, code: str):
             "form": form,
             "disbursed": yuan(disbursed),
             "claimed": yuan(claimed),
-            "room": yuan(max(disbursed - claimed, 0)),
+            "room": yuan(selectors.clawback_room(voucher)),
             "breadcrumbs": [*_voucher_crumbs(voucher), (_("Record a clawback"), None)],
         },
     )

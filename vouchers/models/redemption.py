@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from config.money import MONEY
 from config.states import StateMap
+from enterprises.models import Offering, unit_label
 
 from .programs import Program
 from .vouchers import Voucher
 
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
+OFFERING_UNITS = Offering.Unit.choices
 
 
 class RedemptionStatus(models.TextChoices):
@@ -63,7 +65,10 @@ class Redemption(models.Model):
         "enterprises.Offering", on_delete=models.PROTECT, related_name="redemptions"
     )
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
-    unit = models.CharField(_("unit"), max_length=50)
+    # The offering's unit when charged: its code (shown in the reader's
+    # language) and, for "other", the provider's own name of it.
+    unit = models.CharField(_("unit"), max_length=20, choices=OFFERING_UNITS)
+    unit_other = models.CharField(_("unit (if other)"), max_length=50, blank=True)
     unit_price = models.DecimalField(
         _("unit price (yuan)"), max_digits=14, decimal_places=4
     )
@@ -154,6 +159,12 @@ class Redemption(models.Model):
 
     def __str__(self):
         return f"{self.invoice_number} {self.amount}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language (the provider's own words for
+        "other")."""
+        return unit_label(self.unit, self.unit_other)
 
     @property
     def is_held(self) -> bool:

@@ -109,6 +109,10 @@ class RedemptionSerializer(serializers.ModelSerializer):
         max_digits=14, decimal_places=4, coerce_to_string=True
     )
     amount = YuanField()
+    unit_name = serializers.CharField(
+        source="unit_label",
+        help_text="The unit in the request's language (Accept-Language); `unit` is its code.",
+    )
 
     class Meta:
         model = Redemption
@@ -118,6 +122,7 @@ class RedemptionSerializer(serializers.ModelSerializer):
             "offering",
             "quantity",
             "unit",
+            "unit_name",
             "unit_price",
             "list_price",
             "amount",

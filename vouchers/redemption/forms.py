@@ -19,11 +19,7 @@ CODE_ATTRS = {"autocomplete": "off", "spellcheck": "false", "class": "mono"}
 
 def offering_label(offering: Offering) -> str:
     """An offering by name, with its list price per unit: “A100 卡时 — 12.50元/GPU卡时”."""
-    unit = (
-        offering.unit_other
-        if offering.unit == Offering.Unit.OTHER
-        else offering.get_unit_display()
-    )
+    unit = offering.unit_label
     text = format(offering.list_price.normalize(), "f")
     whole, _dot, frac = text.partition(".")
     price = f"{int(whole):,}." + frac.ljust(2, "0")

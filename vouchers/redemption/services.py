@@ -291,9 +291,10 @@ def redemption_charge(
             provider=provider,
             offering=offering,
             quantity=charge.quantity,
-            unit=offering.get_unit_display()
-            if offering.unit != Offering.Unit.OTHER
-            else offering.unit_other,
+            unit=offering.unit,
+            unit_other=offering.unit_other
+            if offering.unit == Offering.Unit.OTHER
+            else "",
             unit_price=charge.unit_price,
             list_price=offering.list_price,
             amount=amount,

@@ -88,11 +88,7 @@ def application_hints(
         )
         if amount > 0:
             units = (amount / offering.list_price).quantize(FEN)
-            unit = (
-                offering.unit_other
-                if offering.unit == offering.Unit.OTHER and offering.unit_other
-                else offering.get_unit_display()
-            )
+            unit = offering.unit_label or offering.get_unit_display()
             hints.append(
                 {
                     "kind": "price",

@@ -49,7 +49,7 @@ def _rows(statement: Statement) -> list[list[object]]:
             c.enterprise.uscc,
             c.offering.name,
             c.quantity.normalize(),
-            c.unit,
+            c.unit_label,
             c.unit_price.normalize(),
             c.amount,
             c.invoice_number,
