@@ -10,8 +10,14 @@ NAVIGATION = [
     (_("My applications"), "applications:list", {Role.APPLICANT}),
     (_("My vouchers"), "vouchers:voucher-list", {Role.APPLICANT}),
     (_("My provider"), "enterprises:provider-mine", {Role.PROVIDER_STAFF}),
-    (_("Review desk"), "enterprises:review-home", {Role.REVIEWER}),
-    (_("Review queue"), "review:queue", {Role.REVIEWER, Role.PROGRAM_MANAGER}),
+    # Two desks, named by what waits there: an enterprise's claim (its
+    # owner's business licence) and a voucher application.
+    (_("Claims to review"), "enterprises:review-home", {Role.REVIEWER}),
+    (
+        _("Applications to review"),
+        "review:queue",
+        {Role.REVIEWER, Role.PROGRAM_MANAGER},
+    ),
     (_("Disputed charges"), "vouchers:disputes", {Role.REVIEWER}),
     (_("Reimbursements to verify"), "vouchers:reimbursements", {Role.REVIEWER}),
     (

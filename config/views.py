@@ -21,14 +21,16 @@ def home(request):
     """Public landing page, or the signed-in user's dashboard by role."""
     if not request.user.is_authenticated:
         return render(request, "home_public.html")
-    roles = user_roles(request.user)
-    memberships = request.user.memberships.select_related(
-        "enterprise", "provider", "department__region"
-    ).order_by("role", "id")
+    from config.todo import todos_for
+
     return render(
         request,
         "home.html",
-        {"roles": roles, "memberships": memberships, "Role": Role},
+        {
+            "roles": user_roles(request.user),
+            "sections": todos_for(request.user),
+            "Role": Role,
+        },
     )
 
 

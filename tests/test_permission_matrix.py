@@ -1574,6 +1574,7 @@ EXPECTED: dict[str, Spec] = {
         kwargs=_statement,
         post=Post(
             role_page(Role.PROGRAM_MANAGER, ok=to("vouchers:statement-detail")),
+            data=lambda w: {"confirmed": "1"},
             done=_statement_status("approved"),
         ),
     ),
@@ -1590,7 +1591,12 @@ EXPECTED: dict[str, Spec] = {
         kwargs=_statement,
         post=Post(
             role_page(Role.PROGRAM_MANAGER, ok=Go(400)),
-            data=lambda w: {"reference": "M-1", "paid_on": "2026-01-01", "amount": "1"},
+            data=lambda w: {
+                "reference": "M-1",
+                "paid_on": "2026-01-01",
+                "amount": "1",
+                "confirmed": "1",
+            },
             done=_statement_status("paid"),
         ),
     ),
@@ -1642,6 +1648,7 @@ EXPECTED: dict[str, Spec] = {
                 ok=to("vouchers:charge-detail"),
                 other_applicant=NOT_FOUND,
             ),
+            data=lambda w: {"confirmed": "1"},
             done=_charge_status("confirmed"),
             writers=frozenset(MEMBERS),
         ),
@@ -1671,7 +1678,11 @@ EXPECTED: dict[str, Spec] = {
                 ok=to("vouchers:charge-detail"),
                 other_reviewer=NOT_FOUND,
             ),
-            data=lambda w: {"decision": "uphold", "reason": "核实用量无误"},
+            data=lambda w: {
+                "decision": "uphold",
+                "reason": "核实用量无误",
+                "confirmed": "1",
+            },
             done=_charge_status("confirmed", disputed=True),
             writers=frozenset({"reviewer"}),
         ),
@@ -1696,7 +1707,7 @@ EXPECTED: dict[str, Spec] = {
                 ok=to("vouchers:reimbursement-detail"),
                 other_reviewer=NOT_FOUND,
             ),
-            data=lambda w: {"decision": "verify", "amount": "10.00"},
+            data=lambda w: {"decision": "verify", "amount": "10.00", "confirmed": "1"},
             done=lambda w, client: Reimbursement.objects.filter(
                 pk=w.reimbursement.pk, status="verified"
             ).exists(),
@@ -1714,6 +1725,7 @@ EXPECTED: dict[str, Spec] = {
             data=lambda w: {
                 "reference": "GK-MATRIX-1",
                 "paid_on": timezone.localdate().isoformat(),
+                "confirmed": "1",
             },
             done=lambda w, client: Reimbursement.objects.filter(
                 pk=w.reimbursement.pk, status="paid"

@@ -82,7 +82,7 @@ def claim_queue(request):
                 for s, label in EnterpriseClaim.Status.choices
             ],
             "breadcrumbs": [
-                (_("Review desk"), reverse("enterprises:review-home")),
+                (_("Claims to review"), reverse("enterprises:review-home")),
                 (_("Enterprise claims"), None),
             ],
         },
@@ -115,7 +115,7 @@ def claim_detail(request, pk):
             "form": form,
             "credit": credit,
             "breadcrumbs": [
-                (_("Review desk"), reverse("enterprises:review-home")),
+                (_("Claims to review"), reverse("enterprises:review-home")),
                 (_("Enterprise claims"), reverse("enterprises:claim-queue")),
                 (claim.enterprise.name, None),
             ],

@@ -26,7 +26,7 @@ from tests.browser.helpers import nav_link, sign_in, sign_in_with_totp
 from tests.factories import ProviderFactory, add_totp, make_role_user
 from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.checks import check_ledger
-from vouchers.models import Application, Program
+from vouchers.models import Application, Program, Voucher
 
 # live_server needs committed data, so each test flushes the database after
 # itself; serialized_rollback puts back what the migrations loaded (regions).
@@ -282,6 +282,13 @@ def test_sme_applies_is_returned_resubmits_and_gets_a_voucher(
     form = city_page.get_by_test_id("decision").locator("form[method=post]")
     form.locator("input[name=decision][value=approve]").check()
     form.locator("button[type=submit]").click()
+    # a decision that issues money is confirmed on a page that shows it
+    expect(city_page.get_by_test_id("confirm-amount")).to_have_text("200,000.00")
+    city_page.screenshot(
+        path=artifacts_dir / "application-path-confirm-approval.png", full_page=True
+    )
+    assert not Voucher.objects.filter(application__pk=pk).exists()
+    city_page.get_by_test_id("confirm-submit").click()
     expect(city_page).to_have_url(re.compile(rf"/review/{pk}/$"))
     expect(city_page.locator("main .messages .message.success")).to_be_visible()
     code = city_page.get_by_test_id("voucher-code").inner_text().strip()

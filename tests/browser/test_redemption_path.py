@@ -77,7 +77,9 @@ def _charge(page: Page, base: str, setup, invoice: str) -> Redemption:
     return Redemption.objects.get(invoice_number=invoice)
 
 
-def test_charge_confirm_dispute_statement_and_payment(live_server, new_context):
+def test_charge_confirm_dispute_statement_and_payment(
+    live_server, new_context, artifacts_dir
+):
     base = live_server.url
     setup = charge_setup()
     reviewer = make_role_user(Role.REVIEWER, region="330106", mfa=False)
@@ -100,6 +102,9 @@ def test_charge_confirm_dispute_statement_and_payment(live_server, new_context):
     sme.goto(f"{base}/vouchers/v/{setup.voucher.code}/")
     expect(sme.get_by_test_id("voucher-held")).to_have_text("2,500.00")
     sme.get_by_test_id(f"confirm-{first.pk}").click()
+    expect(sme.get_by_test_id("confirm-amount")).to_have_text("1,250.00")
+    sme.screenshot(path=artifacts_dir / "confirm-charge.png", full_page=True)
+    sme.get_by_test_id("confirm-submit").click()
     expect(sme).to_have_url(re.compile(rf"/vouchers/charges/{first.pk}/$"))
     sme.goto(f"{base}/vouchers/v/{setup.voucher.code}/")
     expect(sme.get_by_test_id("voucher-held")).to_have_text("1,250.00")
@@ -119,6 +124,8 @@ def test_charge_confirm_dispute_statement_and_payment(live_server, new_context):
     expect(desk).to_have_url(re.compile(rf"/vouchers/charges/{second.pk}/$"))
     desk.locator("#decide-reason-input").fill("核对服务商用量记录，100 卡时属实。")
     desk.get_by_test_id("uphold").click()
+    expect(desk.get_by_test_id("confirm-amount")).to_have_text("1,250.00")
+    desk.get_by_test_id("confirm-submit").click()
     expect(desk.get_by_test_id("decision-reason")).to_be_visible()
     first.refresh_from_db()
     second.refresh_from_db()
@@ -159,11 +166,19 @@ def test_charge_confirm_dispute_statement_and_payment(live_server, new_context):
     sign_in_with_totp(office, base, manager.email, manager_secret)
     office.goto(f"{base}/vouchers/statements/{statement.pk}/")
     office.get_by_test_id("approve-button").click()
+    # each decision that moves money is confirmed on a page that shows it
+    expect(office.get_by_test_id("confirm-amount")).to_have_text("2,500.00")
+    office.get_by_test_id("confirm-submit").click()
     pay = office.get_by_test_id("pay")
     pay.locator("input[name=reference]").fill("GK2026-BROWSER-1")
     pay.locator("input[name=paid_on]").fill(today)
     pay.locator("input[name=amount]").fill("2500.00")
     office.get_by_test_id("pay-button").click()
+    expect(office.get_by_test_id("confirm-amount")).to_have_text("2,500.00")
+    office.screenshot(
+        path=artifacts_dir / "confirm-statement-payment.png", full_page=True
+    )
+    office.get_by_test_id("confirm-submit").click()
     expect(office.get_by_test_id("payment")).to_contain_text("GK2026-BROWSER-1")
     statement.refresh_from_db()
     assert statement.status == Statement.Status.PAID

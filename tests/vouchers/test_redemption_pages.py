@@ -362,7 +362,16 @@ def test_a_member_confirms_a_pending_charge_and_a_second_confirm_is_refused(
     assert page.context["may_answer"]
     assert 'data-testid="confirm"' in page.content.decode()
 
-    first = client.post(action("confirm", r), follow=True)
+    asked = client.post(action("confirm", r))
+    assert asked.status_code == 200  # the confirmation page, nothing done
+    assert 'data-testid="confirm-amount"><strong>1,250.00</strong>' in (
+        asked.content.decode()
+    )
+    r.refresh_from_db()
+    assert r.status == S.PENDING
+    assert client.post(action("confirm", r), {"back": "1"})["Location"] == detail(r)
+
+    first = client.post(action("confirm", r), {"confirmed": "1"}, follow=True)
     assert first.redirect_chain == [(detail(r), 302)]
     assert [m.level_tag for m in first.context["messages"]] == ["success"]
     before = writes()
@@ -416,7 +425,7 @@ def test_a_colleague_of_the_enterprise_may_confirm(client, setup):
     membership(colleague, Role.APPLICANT, setup.voucher.enterprise)
     client.force_login(colleague)
     assert client.get(detail(r)).context["may_answer"]
-    client.post(action("confirm", r))
+    client.post(action("confirm", r), {"confirmed": "1"})
     r.refresh_from_db()
     assert (r.status, r.decided_by) == (S.CONFIRMED, colleague)
 
@@ -493,9 +502,12 @@ def test_a_reviewer_of_the_region_decides_a_dispute(
     client.force_login(reviewer)
     assert client.get(detail(r)).context["may_decide"]
 
-    response = client.post(
-        action("decide", r), {"decision": decision, "reason": "核对了用量记录"}
-    )
+    data = {"decision": decision, "reason": "核对了用量记录"}
+    if decision == "uphold":  # it pays the provider: confirmed first
+        asked = client.post(action("decide", r), data)
+        assert 'data-testid="confirm-amount"' in asked.content.decode()
+        assert Redemption.objects.get(pk=r.pk).status == S.DISPUTED
+    response = client.post(action("decide", r), data | {"confirmed": "1"})
 
     assert response["Location"] == detail(r)
     r.refresh_from_db()

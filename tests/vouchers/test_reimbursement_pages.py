@@ -86,9 +86,12 @@ def test_the_reviewer_verifies_in_part_with_a_reason(client, voucher_setup):  # 
     r.refresh_from_db()
     assert r.status == "submitted"
 
-    client.post(
-        decide, {"decision": "verify", "amount": "10000.00", "reason": "运维费不补"}
-    )
+    verify = {"decision": "verify", "amount": "10000.00", "reason": "运维费不补"}
+    page = client.post(decide, verify).content.decode()
+    assert 'data-testid="confirm-amount"><strong>10,000.00</strong>' in page
+    r.refresh_from_db()
+    assert r.status == "submitted"
+    client.post(decide, verify | {"confirmed": "1"})
     r.refresh_from_db()
     assert (r.status, r.verified_amount) == ("verified", Decimal("10000.00"))
 
@@ -128,9 +131,12 @@ def test_the_manager_pays_a_verified_claim_from_the_to_pay_list(client, voucher_
     r.refresh_from_db()
     assert r.status == "verified"
 
-    done = client.post(
-        pay, {"reference": "GK2026-7", "paid_on": timezone.localdate().isoformat()}
-    )
+    paid = {"reference": "GK2026-7", "paid_on": timezone.localdate().isoformat()}
+    page = client.post(pay, paid).content.decode()
+    assert 'data-testid="confirm-amount"><strong>12,000.50</strong>' in page
+    r.refresh_from_db()
+    assert r.status == "verified"
+    done = client.post(pay, paid | {"confirmed": "1"})
     assert done.status_code == 302
     r.refresh_from_db()
     assert (r.status, r.payment_reference) == ("paid", "GK2026-7")

@@ -34,7 +34,7 @@ from vouchers.demo.programs import load_demo_programs
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.services import account, transfer
 from vouchers.lock_objects import budget_accounts_lock
-from vouchers.models import Application, Notification, Program, Review
+from vouchers.models import Application, Notification, Program, Review, Voucher
 from vouchers.programs import services
 from vouchers.review import services as review
 
@@ -449,7 +449,31 @@ def test_final_approval_issues_the_voucher(w, client):
     assert "The full amount is available." in page.content.decode()
 
     # when: approving
-    response = decide(client, app, decision="approve")
+    response = decide(client, app, decision="approve", note="材料齐全")
+
+    # then: first a page that shows the amount and the budget left after it
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-testid="confirm-amount"><strong>200,000.00</strong>' in content
+    assert 'name="expected_amount" value="200000.00"' in content
+    assert app.__class__.objects.get(pk=app.pk).status == S.IN_REVIEW
+    assert not Voucher.objects.filter(application=app).exists()
+
+    # when: going back, the form is as it was filled in
+    back = decide(client, app, decision="approve", note="材料齐全", back="1")
+    assert back.status_code == 200
+    assert back.context["form"]["note"].value() == "材料齐全"
+    assert not Voucher.objects.filter(application=app).exists()
+
+    # when: confirming
+    response = decide(
+        client,
+        app,
+        decision="approve",
+        note="材料齐全",
+        expected_amount="200000.00",
+        confirmed="1",
+    )
 
     # then: the voucher is issued and shown
     assert response.status_code == 302
@@ -477,8 +501,15 @@ def test_a_reduced_amount_is_shown_and_must_be_confirmed(w, client):
     assert "Approving issues 1,000.00 yuan instead of 200,000.00 yuan" in content
     assert 'name="expected_amount" value="1000.00"' in content
 
-    # when: approving without confirming the amount (an older page)
+    # when: approving, the confirmation shows the reduced amount
     response = decide(client, app, decision="approve")
+    content = response.content.decode()
+    assert 'data-testid="confirm-amount"><strong>1,000.00</strong>' in content
+    assert 'data-testid="confirm-warning"' in content
+    assert 'name="expected_amount" value="1000.00"' in content
+
+    # when: "confirming" without the amount (a forged or older form)
+    response = decide(client, app, decision="approve", confirmed="1")
 
     # then: refused, with the service's message beside the form
     assert response.status_code == 200
@@ -487,7 +518,9 @@ def test_a_reduced_amount_is_shown_and_must_be_confirmed(w, client):
     assert app.status == S.IN_REVIEW
 
     # when: approving the confirmed amount
-    response = decide(client, app, decision="approve", expected_amount="1000.00")
+    response = decide(
+        client, app, decision="approve", expected_amount="1000.00", confirmed="1"
+    )
 
     # then: the reduced voucher
     assert response.status_code == 302
@@ -504,9 +537,16 @@ def test_batch_approval_never_issues_a_reduced_amount(w, client):
     drain_budget(w.hz, "1000.00")
     client.sign_in(w.city, language="en")
 
-    # when
+    # when: the confirmation says it cannot be approved in a batch
+    page = client.post(reverse("review:batch-approve"), {"ids": [app.pk]})
+    assert "not in a batch" in page.content.decode()
+    assert "amount_" not in page.content.decode()
+
+    # when: confirming anyway
     response = client.post(
-        reverse("review:batch-approve"), {"ids": [app.pk]}, follow=True
+        reverse("review:batch-approve"),
+        {"ids": [app.pk], "confirmed": "1"},
+        follow=True,
     )
 
     # then: refused, with the reason
@@ -515,6 +555,62 @@ def test_batch_approval_never_issues_a_reduced_amount(w, client):
     content = response.content.decode()
     assert f"{app.number} was not approved" in content
     assert "Only 1,000.00 yuan can be issued now" in content
+
+
+def test_an_amount_that_changed_after_the_confirmation_is_refused(w, client):
+    # given: the city reviewer saw 200,000.00 on the confirmation page
+    app = submit(w, "HT-1")
+    review.application_approve(application=app, reviewer=w.county)
+    client.sign_in(w.city, language="en")
+    assert "200,000.00" in decide(client, app, decision="approve").content.decode()
+
+    # when: the budget shrinks before they confirm
+    drain_budget(w.hz, "1000.00")
+    response = decide(
+        client, app, decision="approve", expected_amount="200000.00", confirmed="1"
+    )
+
+    # then: nothing issued, and the page says what changed
+    assert response.status_code == 200
+    assert "it is now 1,000.00 yuan (you confirmed 200,000.00)" in (
+        response.content.decode()
+    )
+    app.refresh_from_db()
+    assert app.status == S.IN_REVIEW
+    assert not Voucher.objects.filter(application=app).exists()
+
+
+def test_a_batch_with_final_stages_is_confirmed_with_its_total(w, client):
+    # given: two applications at the city's (final) stage
+    first, second = submit(w, "HT-1"), submit(w, "HT-2")
+    for a in (first, second):
+        review.application_approve(application=a, reviewer=w.county)
+    client.sign_in(w.city, language="en")
+    url = reverse("review:batch-approve")
+
+    # when: approving them together
+    page = client.post(url, {"ids": [first.pk, second.pk]})
+
+    # then: the total and the budget left, and nothing issued yet
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="confirm-amount"><strong>400,000.00</strong>' in content
+    assert not Voucher.objects.exists()
+
+    # when: confirming
+    carried = {
+        name: value
+        for name, value in page.context["fields"]
+        if name.startswith("amount_")
+    }
+    response = client.post(
+        url, {"ids": [first.pk, second.pk], "confirmed": "1", **carried}
+    )
+
+    # then: both issued
+    assert response.status_code == 302
+    assert Voucher.objects.filter(application__in=[first, second]).count() == 2
+    assert check_ledger() == []
 
 
 def test_a_reviewer_of_the_provider_may_not_decide(w, client):
@@ -589,7 +685,10 @@ def test_a_program_manager_decides_final_stages(w, client):
     # when: at the final stage
     review.application_approve(application=app, reviewer=w.county)
     assert queue_numbers(client) == [app.number]
-    response = decide(client, app, decision="approve")
+    assert decide(client, app, decision="approve").status_code == 200  # confirm
+    response = decide(
+        client, app, decision="approve", expected_amount="200000.00", confirmed="1"
+    )
 
     # then
     assert response.status_code == 302

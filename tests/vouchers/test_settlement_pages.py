@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from config.money import yuan
 from tests.factories import make_role_user
 from tests.factories.redemption import ChargeSetup, charge_setup
 from vouchers.models import Payment, Reconciliation, Statement
@@ -118,7 +119,14 @@ def test_manager_approves_and_pays(client, setup, manager):
     queue = client.get(reverse("vouchers:statement-queue"))
     assert statement.number in queue.content.decode()
 
-    client.post(reverse("vouchers:statement-approve", args=[statement.pk]))
+    approve = reverse("vouchers:statement-approve", args=[statement.pk])
+    page = client.post(approve)
+    assert 'data-testid="confirm-amount"><strong>' in page.content.decode()
+    assert yuan(statement.total) in page.content.decode()
+    assert Statement.objects.get().status == St.SUBMITTED  # not yet
+    assert client.post(approve, {"back": "1"}).status_code == 302
+    assert Statement.objects.get().status == St.SUBMITTED
+    client.post(approve, {"confirmed": "1"})
     assert Statement.objects.get().status == St.APPROVED
 
     wrong = client.post(
@@ -129,14 +137,19 @@ def test_manager_approves_and_pays(client, setup, manager):
     assert wrong.context["payment_form"].errors["amount"]
     assert not Payment.objects.exists()
 
-    client.post(
-        reverse("vouchers:statement-pay", args=[statement.pk]),
-        {
-            "reference": "GK-9",
-            "paid_on": timezone.localdate(),
-            "amount": str(statement.total),
-        },
-    )
+    paid = {
+        "reference": "GK-9",
+        "paid_on": timezone.localdate(),
+        "amount": str(statement.total),
+    }
+    pay = reverse("vouchers:statement-pay", args=[statement.pk])
+    page = client.post(pay, paid).content.decode()
+    assert "GK-9" in page
+    assert 'name="reference" value="GK-9"' in page  # carried to the confirmation
+    assert not Payment.objects.exists()
+    back = client.post(pay, paid | {"back": "1"})
+    assert back.context["payment_form"]["reference"].value() == "GK-9"
+    client.post(pay, paid | {"confirmed": "1"})
     assert Statement.objects.get().status == St.PAID
     page = client.get(detail(statement)).content.decode()
     assert "GK-9" in page

@@ -54,7 +54,8 @@ def voucher_issue(
 
     When less than the applicant was shown can be issued (the budget or the
     cap has moved), the approval is refused with ``amount_changed`` until
-    the approver confirms the reduced amount (``expected_amount``).
+    the approver confirms the reduced amount (``expected_amount``); an
+    ``expected_amount`` that is not what would be issued is refused too.
     """
     enterprise_lock(application.enterprise_id)
     program_lock(application.program_id)
@@ -81,7 +82,7 @@ def voucher_issue(
         raise ApplicationError(
             _("There is no subsidy to issue."), code=error_codes.NOTHING_TO_ISSUE
         )
-    if available.reduced and expected_amount != amount:
+    if available.reduced and expected_amount is None:
         raise ApplicationError(
             _(
                 "Only %(amount)s yuan can be issued now (the budget or the yearly cap "
@@ -89,6 +90,18 @@ def voucher_issue(
                 "amount to approve."
             )
             % {"amount": yuan(amount), "requested": yuan(available.requested)},
+            code=error_codes.AMOUNT_CHANGED,
+        )
+    # The approver confirmed the amount shown (config.confirm): what is
+    # issued is what they saw, or nothing.
+    if expected_amount is not None and expected_amount != amount:
+        raise ApplicationError(
+            _(
+                "The amount to issue changed after you checked it: it is now "
+                "%(amount)s yuan (you confirmed %(confirmed)s). Check it and "
+                "confirm again."
+            )
+            % {"amount": yuan(amount), "confirmed": yuan(expected_amount)},
             code=error_codes.AMOUNT_CHANGED,
         )
     expires = add_months(timezone.localdate(now), params.voucher_validity_months)

@@ -29,11 +29,13 @@ from accounts.permissions import role_required, signed_in, user_roles
 from accounts.roles import Role
 from audits import actions
 from config.client_ip import ClientIpThrottleMixin
+from config.confirm import Fact, confirmation, is_confirmed, is_going_back
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error
 from config.money import yuan
 from enterprises.models import Provider
 from enterprises.permissions import is_enterprise_member, provider_for_staff_or_404
+from enterprises.templatetags.register_tags import unit_price
 
 from ..issuance import codes
 from ..ledger.selectors import voucher_balance
@@ -299,10 +301,65 @@ def charge_void(request, pk: int):
     )
 
 
+def _charge_confirmation(request, redemption: Redemption, *, title, lead, action):
+    """What confirming a charge (or upholding it) pays: to whom, for what."""
+    return confirmation(
+        request,
+        title=title,
+        lead=lead,
+        facts=[
+            Fact(_("Provider"), redemption.provider.name),
+            Fact(_("Offering"), redemption.offering.name),
+            Fact(
+                _("Quantity"),
+                f"{redemption.quantity.normalize():f} {redemption.unit_label}",
+            ),
+            Fact(_("Unit price (yuan)"), unit_price(redemption.unit_price)),
+            Fact(
+                _("Period of use"),
+                f"{redemption.period_start.isoformat()} – {redemption.period_end.isoformat()}",
+            ),
+            Fact(_("Invoice number"), redemption.invoice_number),
+            Fact(
+                _("Paid to the provider from the voucher (yuan)"),
+                yuan(redemption.amount),
+                strong=True,
+                testid="confirm-amount",
+            ),
+        ],
+        action=action,
+        breadcrumbs=[
+            (
+                redemption.voucher.code,
+                reverse("vouchers:voucher-detail", args=[redemption.voucher.code]),
+            ),
+            (
+                _("Charge %(number)s") % {"number": redemption.invoice_number},
+                reverse("vouchers:charge-detail", args=[redemption.pk]),
+            ),
+            (_("Confirm"), None),
+        ],
+    )
+
+
 @role_required(Role.APPLICANT)
 @require_POST
 def charge_confirm(request, pk: int):
     redemption = redemption_for_reader_or_404(request.user, pk)
+    if is_going_back(request):
+        return _back(request, redemption)
+    if not is_confirmed(request) and redemption.status == Redemption.Status.PENDING:
+        return _charge_confirmation(
+            request,
+            redemption,
+            title=_("Confirm the charge %(number)s")
+            % {"number": redemption.invoice_number},
+            lead=_(
+                "Confirm only what your organisation really used: once confirmed, "
+                "the charge cannot be disputed and the provider is paid from your voucher."
+            ),
+            action=_("Confirm %(amount)s yuan") % {"amount": yuan(redemption.amount)},
+        )
     try:
         services.redemption_confirm(redemption=redemption, user=request.user)
     except ApplicationError as exc:
@@ -344,6 +401,26 @@ def charge_decide(request, pk: int):
         messages.error(request, " ".join(form.errors.get("decision", [])))
         return _back(request, redemption)
     uphold = form.cleaned_data["decision"] == "uphold"
+    if is_going_back(request):
+        return _back(request, redemption)
+    if (
+        uphold
+        and form.cleaned_data["reason"].strip()
+        and redemption.status == Redemption.Status.DISPUTED
+        and not is_confirmed(request)
+    ):
+        return _charge_confirmation(
+            request,
+            redemption,
+            title=_("Confirm upholding the charge %(number)s")
+            % {"number": redemption.invoice_number},
+            lead=_(
+                "Upholding confirms the charge: the provider is paid from the "
+                "voucher, and the enterprise is told your reason."
+            ),
+            action=_("Uphold and confirm %(amount)s yuan")
+            % {"amount": yuan(redemption.amount)},
+        )
     try:
         services.redemption_dispute_decide(
             redemption=redemption,

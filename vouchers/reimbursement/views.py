@@ -15,6 +15,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import has_role, role_required, signed_in
 from accounts.roles import Role
+from config.confirm import (
+    Fact,
+    confirmation,
+    is_confirmed,
+    is_going_back,
+    refusal_of,
+)
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error
 from config.money import yuan
@@ -147,6 +154,58 @@ def decide(request, pk: int):
     if not form.is_valid():
         return detail(request, pk, form=form)
     d = form.cleaned_data
+    if is_going_back(request):
+        return detail(request, pk, form=form)
+    if (
+        d["decision"] == "verify"
+        and d["amount"] is not None
+        and not is_confirmed(request)
+    ):
+        # What the service would refuse is said on the form at once; what it
+        # would do is confirmed first.
+        refused = refusal_of(
+            lambda: services.reimbursement_verify(
+                reimbursement=r,
+                user=request.user,
+                amount=d["amount"],
+                reason=d["reason"],
+            )
+        )
+        if refused is not None:
+            apply_service_error(form, refused)
+            return detail(request, pk, form=form)
+        return confirmation(
+            request,
+            title=_("Confirm the verification of reimbursement %(number)s")
+            % {"number": r.invoice_number},
+            lead=_(
+                "Verifying makes the amount payable to the enterprise from the "
+                "voucher; what was claimed above it goes back to the voucher."
+            ),
+            facts=[
+                Fact(_("Enterprise"), r.enterprise.name),
+                Fact(
+                    _("Invoice"),
+                    f"{r.invoice_issuer_name or r.invoice_issuer} {r.invoice_number}",
+                ),
+                Fact(_("Claimed (yuan)"), yuan(r.amount)),
+                Fact(
+                    _("Verified, payable to the enterprise (yuan)"),
+                    yuan(d["amount"]),
+                    strong=True,
+                    testid="confirm-amount",
+                ),
+            ],
+            action=_("Verify %(amount)s yuan") % {"amount": yuan(d["amount"])},
+            breadcrumbs=[
+                (_("Reimbursements to verify"), reverse("vouchers:reimbursements")),
+                (
+                    r.invoice_number,
+                    reverse("vouchers:reimbursement-detail", args=[r.pk]),
+                ),
+                (_("Confirm"), None),
+            ],
+        )
     try:
         if d["decision"] == "verify":
             if d["amount"] is None:
@@ -181,8 +240,47 @@ def decide(request, pk: int):
 def pay(request, pk: int):
     r = reimbursement_for_reader_or_404(request.user, pk)
     form = PayForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() or is_going_back(request):
         return detail(request, pk, pay_form=form)
+    if not is_confirmed(request):
+        refused = refusal_of(
+            lambda: services.reimbursement_pay(
+                reimbursement=r,
+                user=request.user,
+                reference=form.cleaned_data["reference"],
+                paid_on=form.cleaned_data["paid_on"],
+            )
+        )
+        if refused is not None:
+            apply_service_error(form, refused)
+            return detail(request, pk, pay_form=form)
+        return confirmation(
+            request,
+            title=_("Confirm the payment of reimbursement %(number)s")
+            % {"number": r.invoice_number},
+            lead=_("Recording the payment closes the reimbursement."),
+            facts=[
+                Fact(_("Enterprise"), r.enterprise.name),
+                Fact(_("Payment reference"), form.cleaned_data["reference"]),
+                Fact(_("Paid on"), form.cleaned_data["paid_on"].isoformat()),
+                Fact(
+                    _("Amount paid (yuan)"),
+                    yuan(r.verified_amount),
+                    strong=True,
+                    testid="confirm-amount",
+                ),
+            ],
+            action=_("Record the payment of %(amount)s yuan")
+            % {"amount": yuan(r.verified_amount)},
+            breadcrumbs=[
+                (_("Reimbursements to pay"), reverse("vouchers:reimbursements-to-pay")),
+                (
+                    r.invoice_number,
+                    reverse("vouchers:reimbursement-detail", args=[r.pk]),
+                ),
+                (_("Confirm"), None),
+            ],
+        )
     try:
         r = services.reimbursement_pay(
             reimbursement=r,

@@ -220,15 +220,26 @@ def application_reject(
 
 
 def application_approve_batch(
-    *, applications: Iterable[Application], reviewer: User
+    *,
+    applications: Iterable[Application],
+    reviewer: User,
+    expected_amounts: dict[int, Decimal] | None = None,
 ) -> tuple[list[Application], list[tuple[Application, str]]]:
     """Approve several applications, each in its own transaction, so one
     refusal (a budget, a cap) does not undo the others. Returns the approved
-    ones and the refused ones with the reason."""
+    ones and the refused ones with the reason. ``expected_amounts`` are the
+    vouchers the approver confirmed, by application (application_approve)."""
     done, refused = [], []
+    expected_amounts = expected_amounts or {}
     for application in applications:
         try:
-            done.append(application_approve(application=application, reviewer=reviewer))
+            done.append(
+                application_approve(
+                    application=application,
+                    reviewer=reviewer,
+                    expected_amount=expected_amounts.get(application.pk),
+                )
+            )
         except ApplicationError as exc:
             refused.append((application, exc.message))
     return done, refused

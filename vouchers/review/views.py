@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required, user_roles
 from accounts.roles import Role
+from config.confirm import Fact, confirmation, is_confirmed, is_going_back
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error, valid_filters
 from config.money import yuan
@@ -108,6 +109,90 @@ def review_queue_page(request):
     )
 
 
+AMOUNT_FIELD = "amount_"
+
+
+def _confirmed_amounts(post) -> dict[int, Decimal]:
+    """The amounts the approver confirmed, by application (``amount_<pk>``)."""
+    amounts = {}
+    for name, value in post.items():
+        pk = name.removeprefix(AMOUNT_FIELD)
+        if name.startswith(AMOUNT_FIELD) and pk.isdigit():
+            try:
+                amounts[int(pk)] = Decimal(value)
+            except InvalidOperation:
+                continue
+    return amounts
+
+
+def _batch_confirmation(request, applications: list[Application]):
+    """What approving the selection issues: each final-stage application's
+    voucher, their total, and each program's budget left after them."""
+    rows, carry = [], {}
+    total = Decimal("0")
+    left: dict[int, tuple[str, Decimal]] = {}
+    for a in applications:
+        if not a.final_stage:
+            rows.append(
+                [
+                    str(a),
+                    a.enterprise.name,
+                    a.program.name,
+                    _("goes on to the next stage"),
+                ]
+            )
+            continue
+        available = availability(a)
+        name, free = left.get(
+            a.program_id, (a.program.name, available.budget_remaining)
+        )
+        if available.reduced or available.amount <= 0:
+            rows.append(
+                [
+                    str(a),
+                    a.enterprise.name,
+                    name,
+                    _("not in a batch: open it to confirm a reduced amount"),
+                ]
+            )
+            continue
+        carry[f"{AMOUNT_FIELD}{a.pk}"] = str(available.amount)
+        total += available.amount
+        left[a.program_id] = (name, free - available.amount)
+        rows.append([str(a), a.enterprise.name, name, yuan(available.amount)])
+    facts = [
+        Fact(_("Vouchers issued"), str(len(carry))),
+        Fact(
+            _("Total issued (yuan)"), yuan(total), strong=True, testid="confirm-amount"
+        ),
+    ] + [
+        Fact(
+            _("%(program)s: budget still free after them (yuan)") % {"program": name},
+            yuan(free),
+            testid="confirm-budget-after",
+        )
+        for name, free in left.values()
+    ]
+    return confirmation(
+        request,
+        title=_("Confirm the approval of %(n)d applications")
+        % {"n": len(applications)},
+        lead=_(
+            "Approving at the final stage issues each voucher at once and commits "
+            "its amount from its program's budget."
+        ),
+        facts=facts,
+        columns=[_("Application"), _("Applicant"), _("Program"), _("Voucher (yuan)")],
+        rows=rows,
+        action=_("Approve and issue %(amount)s yuan") % {"amount": yuan(total)},
+        carry=carry,
+        breadcrumbs=[
+            (_("Review queue"), reverse("review:queue")),
+            (_("Confirm"), None),
+        ],
+    )
+
+
 def _queue_url(query: str) -> str:
     params = QueryDict(query or "", mutable=True)
     params.pop("page", None)
@@ -130,11 +215,17 @@ def review_batch_approve(request):
     applications = list(
         review_queue(user=request.user)
         .filter(pk__in=ids)
-        .select_related("program_version", "enterprise")
+        .select_related("program_version", "enterprise", "program")
         .order_by("pk")
     )
+    if not is_confirmed(request) and any(a.final_stage for a in applications):
+        return _batch_confirmation(request, applications)
+    if is_going_back(request):
+        return redirect(back)
     done, refused = services.application_approve_batch(
-        applications=applications, reviewer=request.user
+        applications=applications,
+        reviewer=request.user,
+        expected_amounts=_confirmed_amounts(request.POST),
     )
     if done:
         messages.success(
@@ -250,6 +341,61 @@ def _decided_message(before: Application, after: Application, voucher) -> str:
     return _("%(number)s has been rejected.") % {"number": after}
 
 
+def _approval_confirmation(request, application: Application):
+    """The page that shows what a final approval issues and what is left
+    of the budget and of the enterprise's yearly cap after it; None when
+    nothing can be issued (the service then says why)."""
+    available = availability(application)
+    amount = available.amount
+    if amount <= 0:
+        return None
+    facts = [
+        Fact(_("Applicant"), application.enterprise.name),
+        Fact(_("Program"), application.program.name),
+    ]
+    if available.reduced:
+        facts.append(Fact(_("Requested (yuan)"), yuan(available.requested)))
+    facts += [
+        Fact(
+            _("Voucher issued on approval (yuan)"),
+            yuan(amount),
+            strong=True,
+            testid="confirm-amount",
+        ),
+        Fact(
+            _("Program budget still free after it (yuan)"),
+            yuan(available.budget_remaining - amount),
+            testid="confirm-budget-after",
+        ),
+        Fact(
+            _("Yearly cap of the enterprise still free after it (yuan)"),
+            yuan(available.cap_remaining - amount),
+        ),
+    ]
+    return confirmation(
+        request,
+        title=_("Confirm the approval of %(number)s") % {"number": application},
+        lead=_(
+            "Approving at the final stage issues the voucher at once and commits "
+            "its amount from the program's budget."
+        ),
+        facts=facts,
+        warning=_(
+            "Less than was requested: the budget or the yearly cap does not allow "
+            "more. Say so in your note: it goes to the applicant with the decision."
+        )
+        if available.reduced
+        else "",
+        action=_("Approve and issue %(amount)s yuan") % {"amount": yuan(amount)},
+        carry={"expected_amount": str(amount)},
+        breadcrumbs=[
+            (_("Review queue"), reverse("review:queue")),
+            (str(application), reverse("review:detail", args=[application.pk])),
+            (_("Confirm"), None),
+        ],
+    )
+
+
 def _expected_amount(post) -> Decimal | None:
     """The reduced amount the approver confirmed (shown to them), if any."""
     expected = post.get("expected_amount", "").strip()
@@ -304,8 +450,16 @@ def review_detail(request, pk):
         if not can_decide:
             raise PermissionDenied
         form = ReviewDecisionForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and not is_going_back(request):
             data = form.cleaned_data
+            if (
+                data["decision"] == Review.Decision.APPROVE
+                and application.final_stage
+                and not is_confirmed(request)
+            ):
+                confirm = _approval_confirmation(request, application)
+                if confirm is not None:
+                    return confirm
             try:
                 decided = _decide(
                     application,

@@ -26,6 +26,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required, user_roles
 from accounts.roles import Role
+from config.confirm import (
+    Fact,
+    confirmation,
+    is_confirmed,
+    is_going_back,
+    refusal_of,
+)
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error
 from config.money import yuan
@@ -244,10 +251,76 @@ def statement_submit(request, pk: int):
     )
 
 
+def _confirm(request, statement: Statement, *, title, lead, action, extra=()):
+    """The confirmation page of a manager's decision on a statement: who is
+    paid, for what, how much, and what the provider's own records said."""
+    report = latest_reconciliation(statement)
+    facts = [
+        Fact(_("Provider"), statement.provider.name),
+        Fact(_("Program"), statement.program.name),
+        Fact(
+            _("Period"),
+            f"{statement.period_start.isoformat()} – {statement.period_end.isoformat()}",
+        ),
+        Fact(_("Charges"), str(statement.charge_count)),
+        Fact(
+            _("Statement total (yuan)"),
+            yuan(statement.total),
+            strong=not extra,
+            testid="" if extra else "confirm-amount",
+        ),
+        *extra,
+    ]
+    warning = ""
+    if report is None:
+        warning = _("The provider has not reconciled this statement with its records.")
+    elif report.differences:
+        warning = _(
+            "The provider's records showed %(n)d differences; read their explanations "
+            "on the statement first."
+        ) % {"n": report.differences}
+    return confirmation(
+        request,
+        title=title,
+        lead=lead,
+        facts=facts,
+        warning=warning,
+        action=action,
+        breadcrumbs=[
+            (_("Statements"), reverse("vouchers:statement-queue")),
+            (
+                statement.number,
+                reverse("vouchers:statement-detail", args=[statement.pk]),
+            ),
+            (_("Confirm"), None),
+        ],
+    )
+
+
 @role_required(Role.PROGRAM_MANAGER)
 @require_POST
 def statement_approve(request, pk: int):
     statement = statement_for_reader_or_404(request.user, pk)
+    if is_going_back(request):
+        return redirect("vouchers:statement-detail", pk=statement.pk)
+    if not is_confirmed(request):
+        refused = refusal_of(
+            lambda: services.statement_approve(statement=statement, user=request.user)
+        )
+        if refused is not None:
+            return _refused(request, statement, refused)
+        return _confirm(
+            request,
+            statement,
+            title=_("Confirm the approval of statement %(number)s")
+            % {"number": statement.number},
+            lead=_(
+                "Approving the statement commits the program to paying the provider "
+                "its total; the payment is recorded next."
+            ),
+            action=_("Approve for payment of %(total)s yuan")
+            % {"total": yuan(statement.total)},
+        )
     try:
         services.statement_approve(statement=statement, user=request.user)
     except ApplicationError as exc:
@@ -284,7 +357,39 @@ def statement_return(request, pk: int):
 def statement_pay(request, pk: int):
     statement = statement_for_reader_or_404(request.user, pk)
     form = PaymentForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not is_going_back(request):
+        if not is_confirmed(request):
+            d = form.cleaned_data
+            refused = refusal_of(
+                lambda: services.statement_pay(
+                    statement=statement, user=request.user, **form.cleaned_data
+                )
+            )
+            if refused is not None:
+                apply_service_error(form, refused)
+                return _detail(request, statement, status=400, payment_form=form)
+            return _confirm(
+                request,
+                statement,
+                title=_("Confirm the payment of statement %(number)s")
+                % {"number": statement.number},
+                lead=_(
+                    "Recording the payment closes the statement: the provider's "
+                    "payable moves to paid out. Check it against the bank's voucher."
+                ),
+                action=_("Record the payment of %(amount)s yuan")
+                % {"amount": yuan(d["amount"])},
+                extra=[
+                    Fact(_("Payment reference"), d["reference"]),
+                    Fact(_("Paid on"), d["paid_on"].isoformat()),
+                    Fact(
+                        _("Amount paid (yuan)"),
+                        yuan(d["amount"]),
+                        strong=True,
+                        testid="confirm-amount",
+                    ),
+                ],
+            )
         try:
             services.statement_pay(
                 statement=statement, user=request.user, **form.cleaned_data
