@@ -10,6 +10,8 @@ from audits import actions
 from audits.services import audit_event_record
 from config.client_ip import client_ip
 
+from .services import user_consent_record
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """Sign-up writes its audit event; e-mail leaves through a Celery task."""
@@ -20,14 +22,19 @@ class AccountAdapter(DefaultAccountAdapter):
         language = translation.get_language() or settings.LANGUAGE_CODE
         if language in dict(settings.LANGUAGES):
             user.language = language
+        data = getattr(form, "cleaned_data", {})
+        user.full_name = data.get("full_name", user.full_name)
+        user.phone = data.get("phone", user.phone)
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             audit_event_record(
                 action=actions.USER_SIGNED_UP,
                 actor=user,
                 target=user,
-                after={"email": user.email},
+                after={"email": user.email, "full_name": user.full_name},
             )
+            if data.get("accept"):
+                user_consent_record(user=user, client_ip=client_ip(request))
         return user
 
     def get_client_ip(self, request) -> str:
@@ -46,6 +53,11 @@ class AccountAdapter(DefaultAccountAdapter):
             "request": request,
             "email": email,
             "current_site": get_current_site(request),
+            # Our e-mails name the site and its address as configured, not
+            # the host the request happened to use.
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "contact": settings.SUPPORT_CONTACT,
         }
         ctx.update(context)
         msg = self.render_mail(template_prefix, email, ctx)

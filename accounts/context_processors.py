@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -71,4 +72,9 @@ def navigation(request):
     matching = [i for i in items if path.startswith(i["url"])]
     if matching:
         max(matching, key=lambda i: len(i["url"]))["active"] = True
-    return {"nav_items": items, "user_roles": roles}
+    return {
+        "nav_items": items,
+        "user_roles": roles,
+        "SITE_NAME": settings.SITE_NAME,
+        "SUPPORT_CONTACT": settings.SUPPORT_CONTACT,
+    }

@@ -38,6 +38,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    # A contact phone, given at sign-up; shown masked (enterprises.pii).
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(
         _("language"),
         max_length=10,
@@ -67,3 +69,34 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name or self.email.split("@")[0]
+
+
+class Consent(models.Model):
+    """That a user accepted a version of the user agreement or the privacy
+    notice (PIPL art. 14: consent given knowingly, to a stated notice), and
+    when and from where. A new version is accepted anew; rows are never
+    changed."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("User agreement")
+        PRIVACY = "privacy", _("Privacy notice")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consents"
+    )
+    document = models.CharField(_("document"), max_length=10, choices=Document.choices)
+    version = models.CharField(_("version"), max_length=20)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "document", "version"], name="consent_once_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.document} {self.version}"

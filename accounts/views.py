@@ -69,3 +69,27 @@ def set_language(request):
     response = redirect(target)
     _set_language_cookie(response, language)
     return response
+
+
+def legal(request, document: str):
+    """The user agreement or the privacy notice, in the reader's language,
+    with the version a sign-up accepts (accounts.legal)."""
+    from django.http import Http404
+    from django.utils.translation import get_language
+
+    from .legal import VERSIONS, template_for
+    from .models import Consent
+
+    if document not in VERSIONS:
+        raise Http404
+    return render(
+        request,
+        template_for(document, get_language()),
+        {
+            "document": document,
+            "title": Consent.Document(document).label,
+            "version": VERSIONS[document],
+            "site_name": settings.SITE_NAME,
+            "contact": settings.SUPPORT_CONTACT,
+        },
+    )

@@ -12,6 +12,7 @@ USER_PASSWORD_RESET = "user.password_reset"
 USER_MFA_ACTIVATED = "user.mfa_activated"
 USER_MFA_DEACTIVATED = "user.mfa_deactivated"
 USER_PROFILE_UPDATED = "user.profile_updated"
+USER_CONSENTED = "user.consented"
 MEMBERSHIP_CREATED = "membership.created"
 MEMBERSHIP_REMOVED = "membership.removed"
 INVITATION_SENT = "invitation.sent"
@@ -106,6 +107,7 @@ LABELS = {
     USER_MFA_ACTIVATED: _("Two-factor authentication turned on"),
     USER_MFA_DEACTIVATED: _("Two-factor authentication turned off"),
     USER_PROFILE_UPDATED: _("Profile updated"),
+    USER_CONSENTED: _("User agreement and privacy notice accepted"),
     MEMBERSHIP_CREATED: _("Role granted"),
     MEMBERSHIP_REMOVED: _("Role removed"),
     INVITATION_SENT: _("Colleague invited"),

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as account_views
 from audits.reports import views as report_views
 
 from . import views
@@ -26,6 +27,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    # Public: what a sign-up accepts.
+    path("legal/<slug:document>/", account_views.legal, name="legal"),
     path("enterprises/", include("enterprises.urls")),
     path("audit/", include("audits.urls")),
     # Public: anyone holding a copy of an audit report checks it here.

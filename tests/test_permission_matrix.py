@@ -942,6 +942,8 @@ EXPECTED: dict[str, Spec] = {
     # --- site ---------------------------------------------------------------
     "home": Spec(everyone(OK)),
     "healthz": Spec(everyone(OK)),
+    # The user agreement and the privacy notice, read before signing up.
+    "legal": Spec(everyone(OK), kwargs=lambda w: {"document": "privacy"}),
     # --- allauth: account ---------------------------------------------------
     # Signed-in users opening login or sign-up are sent home.
     "account_login": Spec(signed_in(HOME, anonymous=OK)),

@@ -154,6 +154,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Name, phone and the acceptance of the user agreement and privacy notice.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # Failed logins are limited per account (key: the e-mail) and, far more
 # loosely, per client address, so one person's guessing locks out only the
 # account guessed at, never the colleagues behind the same office NAT
@@ -168,9 +170,17 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[算力券·模型券] "
+# How e-mails and pages name the site, where it is, and whom to ask.
+SITE_NAME = env.str("DJANGO_SITE_NAME", default="浙江省算力券和模型券服务平台")
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SUPPORT_CONTACT = env.str(
+    "DJANGO_SUPPORT_CONTACT",
+    default="浙江省经济和信息化厅 数字经济处 0571-00000000（演示）",
+)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Voucher Platform"
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_FORMS = {"authenticate": "accounts.mfa.AuthenticateForm"}
 
 # SESSIONS: idle timeout, renewed on each request.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_TIMEOUT_SECONDS", default=30 * 60)

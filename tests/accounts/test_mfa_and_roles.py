@@ -231,9 +231,13 @@ def test_wrong_totp_code_does_not_log_in(client):
         MFA_AUTHENTICATE_URL, {"code": _wrong_code(secret, _counter())}
     )
 
-    # then
+    # then: it says what to do, and the field says what code it wants
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
+    html = response.content.decode()
+    assert "验证码错误或已过期" in html
+    assert "身份验证器应用中的验证码" in html
+    assert "项目代码" not in html
     assert not _is_logged_in(client)
     assert not AuditEvent.objects.filter(action=actions.USER_LOGGED_IN).exists()
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.utils import timezone, translation
 
+from accounts.legal import VERSIONS
 from audits import actions
 from audits.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
@@ -27,6 +28,10 @@ SIGNUP_URL = "/accounts/signup/"
 LOGIN_URL = "/accounts/login/"
 
 
+# What sign-up asks besides the e-mail and the password (accounts.forms.SignupForm).
+PERSON = {"full_name": "钱小红", "phone": "138 1234 5678", "accept": "on"}
+
+
 def _signup(client, email=NEW_EMAIL, password1=NEW_PASSWORD, password2=None):
     return client.post(
         SIGNUP_URL,
@@ -34,6 +39,7 @@ def _signup(client, email=NEW_EMAIL, password1=NEW_PASSWORD, password2=None):
             "email": email,
             "password1": password1,
             "password2": password1 if password2 is None else password2,
+            **PERSON,
         },
     )
 
@@ -92,7 +98,14 @@ def test_signup_creates_an_unverified_user_and_records_the_signup(
     assert event.actor_label == NEW_EMAIL
     assert event.object_type == "accounts.user"
     assert event.object_id == str(user.pk)
-    assert event.after == {"email": NEW_EMAIL}
+    assert event.after == {"email": NEW_EMAIL, "full_name": "钱小红"}
+    assert (user.full_name, user.phone) == ("钱小红", "13812345678")
+    # the consent, with the versions the visitor was shown
+    assert sorted(user.consents.values_list("document", "version")) == sorted(
+        VERSIONS.items()
+    )
+    consented = AuditEvent.objects.get(action=actions.USER_CONSENTED)
+    assert consented.after == dict(VERSIONS)
     assert len(mailoutbox) == 1
 
 
@@ -113,6 +126,13 @@ def test_signup_sends_a_verification_email_whose_link_confirms_the_address(
     # then
     assert message.to == [NEW_EMAIL]
     assert message.subject.startswith(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+    # named as configured, greeting by name, no English in a Chinese e-mail
+    assert message.body.startswith("钱小红，您好：")
+    assert settings.SITE_NAME in message.body
+    assert settings.SITE_URL in message.body
+    assert settings.SUPPORT_CONTACT in message.body
+    assert "Email" not in message.subject
+    assert "Hello" not in message.body
     assert page.status_code == 200
     assert b'method="post"' in page.content
     assert confirmed.status_code == 302
@@ -699,6 +719,24 @@ def test_session_idle_longer_than_its_age_is_no_longer_authenticated(client):
             "email",
             id="missing-email",
         ),
+        *(
+            pytest.param(
+                {
+                    "email": NEW_EMAIL,
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    name: value,
+                },
+                name,
+                id=f"{name}-{value or 'empty'}",
+            )
+            for name, value in [
+                ("full_name", "  "),
+                ("phone", "12345"),
+                ("phone", "23812345678"),
+                ("accept", ""),
+            ]
+        ),
     ],
 )
 def test_signup_with_bad_input_shows_the_error_beside_the_field_and_creates_no_user(
@@ -708,7 +746,7 @@ def test_signup_with_bad_input_shows_the_error_beside_the_field_and_creates_no_u
     users_before = User.objects.count()
 
     # when
-    response = client.post(SIGNUP_URL, data)
+    response = client.post(SIGNUP_URL, {**PERSON, **data})
 
     # then
     assert response.status_code == 200

@@ -68,6 +68,10 @@ def test_visitor_signs_up_confirms_signs_in_and_switches_to_english(
     form.locator("input[name=email]").fill(EMAIL)
     form.locator("input[name=password1]").fill(NEW_PASSWORD)
     form.locator("input[name=password2]").fill(NEW_PASSWORD)
+    form.locator("input[name=full_name]").fill("钱小红")
+    form.locator("input[name=phone]").fill("13812345678")
+    form.locator("input[name=accept]").check()
+    page.screenshot(path=artifacts_dir / "signup-form.png", full_page=True)
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
 
@@ -83,7 +87,7 @@ def test_visitor_signs_up_confirms_signs_in_and_switches_to_english(
     page.goto(link.group(0))
     assert not get_user_model().objects.get(email=EMAIL).emailaddress_set.get().verified
     page.locator("main form[action^='/accounts/confirm-email/']").get_by_role(
-        "button", name="确认"
+        "button", name="确认邮箱地址"
     ).click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     assert get_user_model().objects.get(email=EMAIL).emailaddress_set.get().verified

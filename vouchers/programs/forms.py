@@ -570,7 +570,7 @@ class ProgramForm(forms.Form):
 
 class ProgramCreateForm(ProgramForm):
     code = forms.CharField(
-        label=_("Code"),
+        label=_("Program code"),
         max_length=40,
         help_text=_(
             "3–40 capital letters, digits and hyphens, e.g. HZ-COMPUTE-2026. "

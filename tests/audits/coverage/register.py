@@ -113,6 +113,17 @@ def _user_update_profile():
     )
 
 
+def _user_consent_record():
+    user = UserFactory()
+    return Case(
+        call=lambda: accounts.user_consent_record(user=user, client_ip="10.0.0.7"),
+        expected=Counter({actions.USER_CONSENTED: 1}),
+        state=lambda: list(
+            user.consents.values_list("document", "version", "client_ip")
+        ),
+    )
+
+
 # enterprises.services.credit
 
 
@@ -569,6 +580,7 @@ def _sensitive_value_reveal():
 
 CASES: dict[str, Callable[[], Case]] = {
     "accounts.services:user_update_profile": _user_update_profile,
+    "accounts.services:user_consent_record": _user_consent_record,
     "enterprises.services.credit:dishonest_list_import": _dishonest_list_import,
     "enterprises.services.memberships:membership_grant": _membership_grant,
     "enterprises.services.memberships:membership_remove": _membership_remove,
