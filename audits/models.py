@@ -156,7 +156,7 @@ class ChainVerification(models.Model):
         ordering = ["-requested_at", "-id"]
 
     def __str__(self):
-        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.status}"
+        return f"{self.requested_at:%Y-%m-%d %H:%M}"
 
     @property
     def break_text(self) -> str:
@@ -285,7 +285,7 @@ class FlagScan(models.Model):
         ordering = ["-requested_at", "-id"]
 
     def __str__(self):
-        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.status}"
+        return f"{self.requested_at:%Y-%m-%d %H:%M}"
 
 
 def _report_path(instance: Report, filename: str) -> str:

@@ -55,6 +55,8 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 
 def region_field(**kwargs):
+    # The same empty choice as the self-check's region list.
+    kwargs.setdefault("empty_label", _("— choose the district or county —"))
     return RegionChoiceField(
         label=kwargs.pop("label", _("Registered region")),
         queryset=Region.objects.select_related("parent").order_by("code"),
@@ -118,7 +120,12 @@ class EnterpriseProfileForm(forms.Form):
             "or C39; real estate needs the 4-digit class, e.g. K7020."
         ),
     )
-    established_on = forms.DateField(label=_("Date of establishment"), required=False)
+    established_on = forms.DateField(
+        label=_("Date of establishment"),
+        required=False,
+        # A date picker, as on the self-check; typed dates are YYYY-MM-DD.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     contact_phone = forms.CharField(
         label=_("Contact phone"), max_length=20, required=False
     )

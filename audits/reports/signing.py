@@ -4,11 +4,21 @@ attachment stay as rendered, and any PDF reader shows who issued it."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
 FIELD = "AuditReportSignature"
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def signing_configured() -> bool:
@@ -40,8 +50,19 @@ def sign_pdf(pdf: bytes, *, number: str) -> tuple[bytes, str]:
         reason=f"审计报告 {number}",
         location="浙江省经济和信息化厅",
     )
-    out = signers.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer
-    )
+
+    def sign() -> io.BytesIO:
+        return signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer
+        )
+
+    # pyHanko signs with asyncio.run, which refuses to start inside a running
+    # event loop (an ASGI server, or a browser test driving the site from the
+    # same thread): there it signs in a thread of its own.
+    if _loop_running():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            out = pool.submit(sign).result()
+    else:
+        out = sign()
     subject = signer.signing_cert.subject.native
     return out.getvalue(), str(subject.get("common_name", ""))

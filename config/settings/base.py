@@ -170,6 +170,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[算力券·模型券] "
+# The district's promise for deciding an enterprise claim (办理时限), shown
+# to the claimant while it waits.
+CLAIM_DECISION_WORKING_DAYS = env.int("DJANGO_CLAIM_DECISION_WORKING_DAYS", default=5)
 # How e-mails and pages name the site, where it is, and whom to ask.
 SITE_NAME = env.str("DJANGO_SITE_NAME", default="浙江省算力券和模型券服务平台")
 SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -8,14 +8,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.tasks import send_email
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
@@ -365,7 +368,33 @@ def claim_decide(
         before={"status": EnterpriseClaim.Status.PENDING},
         after={"status": claim.status, "reason": reason},
     )
+    _claimant_notify(claim)
     return claim
+
+
+def _claimant_notify(claim: EnterpriseClaim) -> None:
+    """E-mail the claimant the decision, in their language, once it commits."""
+    user = claim.claimant
+    context = {
+        "claim": claim,
+        "accepted": claim.status == EnterpriseClaim.Status.ACCEPTED,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "contact": settings.SUPPORT_CONTACT,
+    }
+    with translation.override(user.language):
+        subject = render_to_string(
+            "enterprises/email/claim_decided_subject.txt", context
+        ).strip()
+        body = render_to_string("enterprises/email/claim_decided_body.txt", context)
+    to = [user.email]
+    transaction.on_commit(
+        lambda: send_email.delay(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            body=body,
+            to=to,
+        )
+    )
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from config.formats import colon, join_list
 from enterprises.models import Provider
 
 register = template.Library()
@@ -37,3 +38,15 @@ def unit_price(value) -> str:
     text = format(value.normalize(), "f")
     whole, _, frac = text.partition(".")
     return f"{int(whole):,}." + frac.ljust(2, "0")
+
+
+@register.filter(name="join_list")
+def join_list_filter(items) -> str:
+    """存储、网络、安全 (config.formats.join_list)."""
+    return join_list(items)
+
+
+@register.simple_tag(name="colon")
+def colon_tag() -> str:
+    """The colon between a label and its value (config.formats.colon)."""
+    return colon()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -27,7 +28,13 @@ def enterprise_mine(request):
         "-created_at"
     )
     return render(
-        request, "enterprises/mine.html", {"memberships": memberships, "claims": claims}
+        request,
+        "enterprises/mine.html",
+        {
+            "memberships": memberships,
+            "claims": claims,
+            "claim_days": settings.CLAIM_DECISION_WORKING_DAYS,
+        },
     )
 
 

@@ -443,3 +443,25 @@ def test_a_provider_period_is_complete_ordered_and_at_most_a_year(auditor):
             )
         assert refused.value.field == field
     assert not Report.objects.exists()
+
+
+def test_a_report_is_signed_inside_a_running_event_loop_too():
+    # an ASGI server, or a browser test driving the site from this thread
+    import asyncio
+
+    from audits.reports import signing
+
+    pdf = _pdf()
+
+    async def inside():
+        return signing.sign_pdf(pdf, number="AR-2026-999999")
+
+    signed, signer = asyncio.run(inside())
+    assert signer
+    assert b"/ByteRange" in signed
+
+
+def _pdf() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string="<p>签名测试</p>").write_pdf()

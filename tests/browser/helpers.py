@@ -27,8 +27,10 @@ def totp_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
-def sign_in_with_totp(page: Page, base_url: str, email: str, secret: str) -> None:
-    sign_in(page, base_url, email)
+def sign_in_with_totp(
+    page: Page, base_url: str, email: str, secret: str, password: str = PASSWORD
+) -> None:
+    sign_in(page, base_url, email, password)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
     form = page.locator("main form[action='/accounts/2fa/authenticate/']")
     form.locator("input[name=code]").fill(totp_code(secret))

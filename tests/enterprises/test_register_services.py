@@ -742,3 +742,59 @@ def test_declaration_evidence_is_stored_as_a_document(owned, applicant, media_ro
     assert stored_files(media_root) == 1
     [event] = events(actions.DECLARATION_SUBMITTED)
     assert event.after["evidence"] == [document.pk]
+
+
+@pytest.mark.parametrize(
+    ("accept", "language", "words"),
+    [
+        (True, "zh-hans", "现在是"),
+        (False, "zh-hans", "执照名称不符"),
+        (False, "en", "did not accept"),
+    ],
+)
+def test_the_claimant_is_told_the_decision_by_email_in_their_language(
+    claimant,
+    unowned,
+    reviewer,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    accept,
+    language,
+    words,
+):
+    claimant.language = language
+    claimant.save(update_fields=["language"])
+    claim = services.enterprise_claim(
+        user=claimant, uscc=unowned.uscc, licence_upload=pdf()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_decide(
+            claim=claim, reviewer=reviewer, accept=accept, reason="执照名称不符"
+        )
+
+    [message] = mailoutbox
+    assert message.to == [claimant.email]
+    assert unowned.name in message.subject
+    assert words in message.body
+    assert "/enterprises/" in message.body
+
+
+def test_a_failed_decision_sends_nothing(claimant, unowned, reviewer, mailoutbox):
+    claim = services.enterprise_claim(
+        user=claimant, uscc=unowned.uscc, licence_upload=pdf()
+    )
+    with pytest.raises(ApplicationError):
+        services.claim_decide(claim=claim, reviewer=reviewer, accept=False, reason=" ")
+    assert mailoutbox == []
+
+
+def test_the_claimant_sees_the_time_limit_and_the_next_step(client, claimant, unowned):
+    services.enterprise_claim(user=claimant, uscc=unowned.uscc, licence_upload=pdf())
+    client.sign_in(claimant, language="zh-hans")
+
+    page = client.get("/enterprises/").content.decode()
+
+    assert 'data-testid="claim-waiting"' in page
+    assert "办理时限为 5 个工作日" in page
+    assert "审核结果将通过邮件通知" in page

@@ -3,13 +3,14 @@ audience, and a decision as the API and the pages show it."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from config.money import percent
+from config.money import percent, yuan
 
 from .engine import Decision
 from .registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, RULES, Rule
@@ -104,6 +105,17 @@ STEP_LABELS = {
 }
 
 
+# An amount in yuan inside a stored basis text ("年度合同合计 500000.00 ≤ …").
+_AMOUNT = re.compile(r"(?<![\d.,])\d+\.\d{2}(?![\d])")
+
+
+def readable_amounts(text: str) -> str:
+    """The basis as a reader sees amounts everywhere else: with thousands
+    separators (500000.00 → 500,000.00). Stored decisions keep the plain
+    figures; this is display only."""
+    return _AMOUNT.sub(lambda m: yuan(Decimal(m.group(0))), text)
+
+
 def calculation_rows(steps: list[dict[str, str]]) -> list[dict[str, Any]]:
     """The calculation's steps for a page: each with its label, its value
     (``amount`` for yuan, ``percent`` for the rate) and the basis in the
@@ -120,9 +132,11 @@ def calculation_rows(steps: list[dict[str, str]]) -> list[dict[str, Any]]:
                 # Amounts go through the site's |yuan filter; the rate as percent.
                 "amount": None if is_rate else step["value"],
                 "percent": percent(Decimal(step["value"])) if is_rate else None,
-                "basis": step.get("basis", "")
-                if english
-                else step.get("basis_zh", step.get("basis", "")),
+                "basis": readable_amounts(
+                    step.get("basis", "")
+                    if english
+                    else step.get("basis_zh", step.get("basis", ""))
+                ),
             }
         )
     return rows

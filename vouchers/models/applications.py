@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from config.money import MONEY
+from config.money import MONEY, yuan
 from config.states import StateMap
 
 from .decisions import EligibilityDecision
@@ -232,7 +232,7 @@ class LineItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.description} {self.amount}"
+        return f"{self.description} {yuan(self.amount)}"
 
 
 class ApplicationDocument(models.Model):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.money import MONEY
+from config.money import MONEY, yuan
 from config.states import StateMap
 
 from .programs import Program
@@ -79,7 +79,7 @@ class Clawback(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.voucher_id}:{self.amount}"
+        return f"{self.voucher_id}:{yuan(self.amount)}"
 
     @property
     def outstanding(self):

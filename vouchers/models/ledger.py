@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.money import LEDGER_MONEY
+from config.money import LEDGER_MONEY, yuan
 
 from .programs import Program
 from .vouchers import Voucher
@@ -201,4 +201,4 @@ class LedgerTransfer(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.debit_id} → {self.credit_id}: {self.amount}"
+        return f"{self.debit_id} → {self.credit_id}: {yuan(self.amount)}"

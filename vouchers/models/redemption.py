@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from config.money import MONEY
+from config.money import MONEY, yuan
 from config.states import StateMap
 from enterprises.models import Offering, unit_label
 
@@ -158,7 +158,7 @@ class Redemption(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.invoice_number} {self.amount}"
+        return f"{self.invoice_number} {yuan(self.amount)}"
 
     @property
     def unit_label(self) -> str:

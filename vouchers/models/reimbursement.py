@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.money import MONEY
+from config.money import MONEY, yuan
 from config.states import StateMap
 
 from .programs import Program
@@ -149,7 +149,7 @@ class Reimbursement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.invoice_number} {self.amount}"
+        return f"{self.invoice_number} {yuan(self.amount)}"
 
 
 class InvoiceUse(models.Model):

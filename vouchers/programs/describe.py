@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.formats import join_list
 from config.money import percent, yuan
 
 from ..eligibility.explain import ordered_rules, rule_title
@@ -34,13 +35,13 @@ def _months(n: int) -> str:
 
 
 def _list(labels: dict, values) -> str:
-    return ", ".join(str(labels.get(v, v)) for v in values) or _("None")
+    return join_list(labels.get(v, v) for v in values) or _("None")
 
 
 def _rule_text(code: str, params: dict) -> str:
     if code == "enterprise_type":
         return _("Used: credit codes starting with %(prefixes)s") % {
-            "prefixes": ", ".join(params.get("allowed_prefixes", []))
+            "prefixes": join_list(params.get("allowed_prefixes", []))
         }
     if code == "credit":
         n = params.get("lookback_years", 0)
