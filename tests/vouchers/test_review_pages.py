@@ -597,6 +597,12 @@ def test_a_batch_with_final_stages_is_confirmed_with_its_total(w, client):
     assert 'data-testid="confirm-amount"><strong>400,000.00</strong>' in content
     assert not Voucher.objects.exists()
 
+    # when: going back, the queue, and still nothing issued
+    again = client.post(url, {"ids": [first.pk, second.pk], "back": "1"})
+    assert again.status_code == 302
+    assert again["Location"].startswith(reverse("review:queue"))
+    assert not Voucher.objects.exists()
+
     # when: confirming
     carried = {
         name: value

@@ -218,10 +218,10 @@ def review_batch_approve(request):
         .select_related("program_version", "enterprise", "program")
         .order_by("pk")
     )
-    if not is_confirmed(request) and any(a.final_stage for a in applications):
-        return _batch_confirmation(request, applications)
     if is_going_back(request):
         return redirect(back)
+    if not is_confirmed(request) and any(a.final_stage for a in applications):
+        return _batch_confirmation(request, applications)
     done, refused = services.application_approve_batch(
         applications=applications,
         reviewer=request.user,
