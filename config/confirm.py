@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import pgettext
 
 from config.exceptions import ApplicationError
 
@@ -77,11 +78,14 @@ def confirmation(
     columns: list[str] | None = None,
     carry: dict[str, str] | None = None,
     breadcrumbs: list | None = None,
+    back_label: str = "",
 ) -> HttpResponse:
     """The confirmation page for the POST being made: ``facts`` (amount,
     budget left, ...), optional ``rows`` under ``columns`` (one per item of
     a batch), a ``warning``, and the button ``action`` ("Issue 90,000.00
-    yuan"). ``carry`` adds or replaces fields sent back (the amount shown)."""
+    yuan"). ``carry`` adds or replaces fields sent back (the amount shown).
+    "Back" reads "Back to the form" unless the decision had nothing to fill
+    in (confirming a charge), where ``back_label`` says just "Back"."""
     fields = [
         (name, value)
         for name in request.POST
@@ -102,6 +106,7 @@ def confirmation(
             "action": action,
             "fields": fields,
             "breadcrumbs": breadcrumbs or [],
+            "back_label": back_label or pgettext("confirmation", "Back to the form"),
         },
     )
 

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
+from config.formats import day
 from config.money import yuan
 from enterprises.models import Provider
 
@@ -41,14 +42,6 @@ class Todo:
     kind: str = ""
 
 
-def _day(moment: datetime | date | None) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        moment = timezone.localtime(moment).date()
-    return moment.isoformat()
-
-
 def _waiting_since(moment: datetime | None, today: date) -> str:
     if moment is None:
         return ""
@@ -59,7 +52,7 @@ def _waiting_since(moment: datetime | None, today: date) -> str:
         "oldest waiting since %(day)s (%(n)d day)",
         "oldest waiting since %(day)s (%(n)d days)",
         days,
-    ) % {"day": _day(moment), "n": days}
+    ) % {"day": day(moment), "n": days}
 
 
 # -- enterprises (applicants) ---------------------------------------------------
@@ -85,7 +78,7 @@ def applicant_todos(user: User, today: date | None = None) -> list[Todo]:
                 )
                 % {"name": claim.enterprise.name},
                 reverse("enterprises:mine"),
-                since=_("submitted on %(day)s") % {"day": _day(claim.created_at)},
+                since=_("submitted on %(day)s") % {"day": day(claim.created_at)},
                 kind="claim",
             )
         )
@@ -98,7 +91,7 @@ def applicant_todos(user: User, today: date | None = None) -> list[Todo]:
                 )
                 % {"number": app},
                 reverse("applications:detail", args=[app.pk]),
-                since=_("returned on %(day)s") % {"day": _day(app.updated_at)},
+                since=_("returned on %(day)s") % {"day": day(app.updated_at)},
                 urgent=True,
                 kind="returned",
             )
@@ -109,7 +102,7 @@ def applicant_todos(user: User, today: date | None = None) -> list[Todo]:
                 _("Your draft for %(program)s is not submitted yet.")
                 % {"program": app.program.name},
                 reverse("applications:detail", args=[app.pk]),
-                since=_("last saved on %(day)s") % {"day": _day(app.updated_at)},
+                since=_("last saved on %(day)s") % {"day": day(app.updated_at)},
                 kind="draft",
             )
         )
@@ -133,7 +126,7 @@ def applicant_todos(user: User, today: date | None = None) -> list[Todo]:
                 % {"n": row["n"], "code": row["voucher__code"]},
                 reverse("vouchers:voucher-detail", args=[row["voucher__code"]]),
                 since=_("confirmed by themselves from %(day)s unless you dispute them")
-                % {"day": _day(row["by"])},
+                % {"day": day(row["by"])},
                 urgent=True,
                 kind="charges",
             )
@@ -155,7 +148,7 @@ def applicant_todos(user: User, today: date | None = None) -> list[Todo]:
                     "expires on %(day)s (in %(n)d days)",
                     days,
                 )
-                % {"day": _day(v.expires_on), "n": days},
+                % {"day": day(v.expires_on), "n": days},
                 urgent=days <= EXPIRY_WARNING_DAYS and balance > 0,
                 kind="voucher",
             )
@@ -169,7 +162,7 @@ def applicant_todos(user: User, today: date | None = None) -> list[Todo]:
             Todo(
                 _("A clawback of %(amount)s yuan is due.") % {"amount": yuan(c.amount)},
                 reverse("vouchers:clawback-detail", args=[c.pk]),
-                since=_("due on %(day)s") % {"day": _day(c.due_on)},
+                since=_("due on %(day)s") % {"day": day(c.due_on)},
                 urgent=True,
                 kind="clawback",
             )
@@ -249,7 +242,7 @@ def provider_todos(user: User, provider: Provider) -> list[Todo]:
                 % {"number": st.number, "total": yuan(st.total)},
                 reverse("vouchers:statement-detail", args=[st.pk]),
                 since=_("for %(start)s – %(end)s")
-                % {"start": _day(st.period_start), "end": _day(st.period_end)},
+                % {"start": day(st.period_start), "end": day(st.period_end)},
                 urgent=bool(st.return_reason),
                 kind="statement",
             )
@@ -485,7 +478,7 @@ def auditor_todos(user: User) -> list[Todo]:
             _("Check the audit trail's chain: it has never been checked.")
             if last is None
             else _("The audit trail's chain was last checked on %(day)s: %(result)s.")
-            % {"day": _day(last.finished_at), "result": last.get_status_display()},
+            % {"day": day(last.finished_at), "result": last.get_status_display()},
             reverse("audits:chain"),
             urgent=last is None or last.status != ChainVerification.Status.INTACT,
             kind="chain",

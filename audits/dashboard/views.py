@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.permissions import role_required
+from config.formats import moment
 
 from ..permissions import AUDIT_READERS
 from ..reports import documents
@@ -53,7 +54,7 @@ def dashboard_xlsx(request):
             [_("Item"), _("Value")],
             [
                 (_("Program"), f"{program.name_zh}（{program.code}）"),
-                (_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")),
+                (_("Generated"), moment(timezone.now(), seconds=True)),
                 (_("Charges"), figures.charge_count),
                 (_("Charged (yuan)"), figures.charge_total),
             ],

@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from config.dates import add_months
+from config.formats import moment as format_moment
 from config.money import yuan
 from enterprises.models import Enterprise, Provider, unit_label
 
@@ -166,7 +167,7 @@ def _when(value: str) -> str:
     moment = parse_datetime(value) if value else None
     if moment is None:
         return value
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return format_moment(moment)
 
 
 def _status_label(model_status: type, value: str) -> str:

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
+from config.formats import moment
+
 from .listings import Listing
 
 MAX_ROWS = 100_000
@@ -29,7 +31,7 @@ def listing_xlsx(listing: Listing, rows: QuerySet) -> tuple[bytes, int]:
         sheet.append(
             [
                 str(translation.gettext("Generated")),
-                timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+                moment(timezone.now(), seconds=True),
             ]
         )
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.formats import day, moment
 from config.money import ZERO
 
 
@@ -128,10 +129,6 @@ def _region(e: Any) -> str:
     return str(region)
 
 
-def _local(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 APPLICATIONS = Listing(
     kind="applications",
     title=pgettext_lazy("records", "Applications"),
@@ -148,7 +145,7 @@ APPLICATIONS = Listing(
             lambda a: a.requested_subsidy,
             money=True,
         ),
-        Column(_("Submitted"), lambda a: _local(a.submitted_at)),
+        Column(_("Submitted"), lambda a: moment(a.submitted_at)),
     ),
     link=lambda a: reverse("review:detail", args=[a.pk]),
     total_field="requested_subsidy",
@@ -165,8 +162,8 @@ VOUCHERS = Listing(
         Column(_("Region"), lambda v: _region(v.enterprise)),
         Column(_("Program"), lambda v: v.program.name),
         Column(_("Face value (yuan)"), lambda v: v.face_value, money=True),
-        Column(_("Issued"), lambda v: _local(v.issued_at)),
-        Column(_("Valid until"), lambda v: v.expires_on.isoformat()),
+        Column(_("Issued"), lambda v: moment(v.issued_at)),
+        Column(_("Valid until"), lambda v: day(v.expires_on)),
         Column(_("Status"), lambda v: v.get_status_display()),
     ),
     link=lambda v: reverse("vouchers:voucher-detail", args=[v.code]),
@@ -192,7 +189,7 @@ CHARGES = Listing(
         Column(_("Amount (yuan)"), lambda c: c.amount, money=True),
         Column(_("Invoice number"), lambda c: c.invoice_number),
         Column(_("Status"), lambda c: c.get_status_display()),
-        Column(_("Charged"), lambda c: _local(c.created_at)),
+        Column(_("Charged"), lambda c: moment(c.created_at)),
     ),
     link=lambda c: reverse("vouchers:charge-detail", args=[c.pk]),
     total_field="amount",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
+from config.formats import moment
 from config.pdf import render_pdf
 
 from ..models import Report
@@ -169,9 +170,7 @@ def _summary(
         (_("Subject"), subject),
         (
             _("Generated"),
-            timezone.localtime(report.finished_at or timezone.now()).strftime(
-                "%Y-%m-%d %H:%M:%S"
-            ),
+            moment(report.finished_at or timezone.now(), seconds=True),
         ),
         (_("Audit chain checkpoint"), f"{report.checkpoint_seq or '—'}"),
         (_("Head hash"), report.checkpoint_hash),

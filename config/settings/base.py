@@ -153,6 +153,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
+# Changing the second factor asks for the password or the authenticator
+# code, never for a code e-mailed: whoever reads the mailbox must not be
+# able to turn off two-factor authentication.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # Name, phone and the acceptance of the user agreement and privacy notice.
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"

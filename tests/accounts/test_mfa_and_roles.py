@@ -334,3 +334,37 @@ def test_setting_up_totp_in_a_session_counts_as_its_second_factor(
 
     # then: the code given at set-up is this session's second factor
     assert response.status_code == 200
+
+
+def test_allauth_two_factor_sentences_use_the_sites_word_for_account():
+    """The site's catalogue rewords allauth's own sentences; each must still
+    be one of allauth's msgids, or the rewording silently stops applying."""
+    import gettext as gnu
+    from pathlib import Path
+
+    import allauth
+
+    from accounts.mfa import ALLAUTH_WORDING
+
+    mo = Path(allauth.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.mo"
+    with mo.open("rb") as handle:
+        allauth_catalogue = gnu.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+    with translation.override("zh-hans"):
+        for msgid in ALLAUTH_WORDING:
+            assert msgid in allauth_catalogue
+            assert "账户" in gettext(msgid)
+            assert "帐" not in gettext(msgid)
+
+
+def test_turning_off_two_factor_is_never_confirmed_by_an_emailed_code(client):
+    # given: a reviewer with TOTP whose session needs reauthenticating
+    user = make_role_user(Role.REVIEWER)
+    client.force_login(user)
+
+    # when: opening the page that turns TOTP off
+    response = client.get("/accounts/2fa/totp/deactivate/", follow=True)
+
+    # then: asked for the password (or the app's code), never for an e-mail code
+    assert response.redirect_chain[-1][0].startswith(REAUTHENTICATE_URL)
+    assert "/accounts/reauthenticate/code/" not in response.content.decode()
+    assert client.get("/accounts/reauthenticate/code/").status_code != 200

@@ -39,4 +39,11 @@ def sign_in_with_totp(
 
 
 def nav_link(page: Page, path: str):
+    """The menu's link to ``path``; its group is opened first, as a user
+    would, when the menu has groups."""
+    group = page.locator(
+        f"header nav.main-nav details.nav-group:has(a[href='{path}']):not([open])"
+    )
+    if group.count():
+        group.locator("summary").click()
     return page.locator(f"header nav.main-nav a[href='{path}']")

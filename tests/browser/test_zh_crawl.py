@@ -2,9 +2,9 @@
 
 On the demo data, each role signs in (TOTP where needed) and follows the
 links of the pages it reaches (same site, GET, up to PAGES_PER_ROLE pages,
-downloads and sign-out skipped). The text of each page's main content,
-without code samples and monospace codes (``pre``, ``code``, ``.mono``),
-must hold no English word outside ALLOWED, no ASCII comma, colon,
+downloads and sign-out skipped). The text of each page's menu, main
+content and footer, without code samples and monospace codes (``pre``,
+``code``, ``.mono``), must hold no English word outside ALLOWED, no ASCII comma, colon,
 semicolon, question or exclamation mark, or full stop against Chinese
 text, and no amount of 10,000 yuan or more without its thousands
 separators. Tokens with a digit, an underscore, a capital inside (OpenAPI)
@@ -43,22 +43,22 @@ ALLOWED = {"tokens", "pdf", "csv", "xlsx", "English", "Unix"}
 SKIP = re.compile(
     r"/(accounts/logout|admin|api|static|media)/|\.(pdf|xlsx|csv|svg|png|zip)(\?|$)"
     r"|/download|/documents/\d+/$|reveal"
-    # allauth's sign-in-by-code pages, which this site does not offer
-    r"|/accounts/reauthenticate/code/|/accounts/login/code/"
 )
 CJK = r"[\u4e00-\u9fff\u3001-\u303f\uff01-\uff5e]"
 WORD = re.compile(r"(?<![\w.@/-])[A-Za-z][A-Za-z0-9_-]*")
 ASCII_PUNCT = re.compile(rf"{CJK}[,;:!?]|[,;:!?]{CJK}|{CJK}\.(?=\s|$)")
 UNGROUPED = re.compile(r"(?<![\d,.\w-])\d{5,}\.\d{2}(?!\d)")
 MAIN_TEXT = """() => {
-  const main = document.querySelector('main');
-  if (!main) return '';
-  const copy = main.cloneNode(true);
-  copy.querySelectorAll('pre, code, .mono, script, style, [lang=en]').forEach(e => e.remove());
-  document.body.appendChild(copy);
-  const text = copy.innerText;
-  copy.remove();
-  return text;
+  const parts = document.querySelectorAll('header nav, main, footer');
+  return Array.from(parts).map(part => {
+    const copy = part.cloneNode(true);
+    copy.querySelectorAll('details').forEach(d => { d.open = true; });
+    copy.querySelectorAll('pre, code, .mono, script, style, [lang=en]').forEach(e => e.remove());
+    document.body.appendChild(copy);
+    const text = copy.innerText;
+    copy.remove();
+    return text;
+  }).join('\\n');
 }"""
 
 

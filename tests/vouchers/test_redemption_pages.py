@@ -367,6 +367,8 @@ def test_a_member_confirms_a_pending_charge_and_a_second_confirm_is_refused(
     assert 'data-testid="confirm-amount"><strong>1,250.00</strong>' in (
         asked.content.decode()
     )
+    # "Back" leads back to the charge (there was no form to change)
+    assert 'data-testid="confirm-back">返回扣费详情<' in asked.content.decode()
     r.refresh_from_db()
     assert r.status == S.PENDING
     assert client.post(action("confirm", r), {"back": "1"})["Location"] == detail(r)

@@ -455,6 +455,7 @@ def test_final_approval_issues_the_voucher(w, client):
     assert response.status_code == 200
     content = response.content.decode()
     assert 'data-testid="confirm-amount"><strong>200,000.00</strong>' in content
+    assert 'data-testid="confirm-back">Back to the form<' in content
     assert 'name="expected_amount" value="200000.00"' in content
     assert app.__class__.objects.get(pk=app.pk).status == S.IN_REVIEW
     assert not Voucher.objects.filter(application=app).exists()

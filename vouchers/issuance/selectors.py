@@ -3,7 +3,9 @@ approval could issue now, and the vouchers a user may see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -78,6 +80,32 @@ def availability(application: Application) -> Availability:
         budget_remaining=budget_remaining(application.program),
         year=timezone.localdate().year,
     )
+
+
+def availabilities_in_turn(
+    applications: Iterable[Application],
+) -> dict[int, Availability]:
+    """What each final approval would issue when they are approved one
+    after another in this order (a batch): each sees the budget and the
+    enterprise's yearly cap the earlier ones left. Only those issued in
+    full count against the later ones, as a batch issues only those."""
+    year = timezone.localdate().year
+    budgets: dict[int, Decimal] = {}
+    cap_used: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    found = {}
+    for a in applications:
+        if a.program_id not in budgets:
+            budgets[a.program_id] = budget_remaining(a.program)
+        alone = availability_with(a, budget_remaining=budgets[a.program_id], year=year)
+        key = (a.enterprise_id, a.program_id)
+        turn = replace(
+            alone, cap_remaining=max(alone.cap_remaining - cap_used[key], ZERO)
+        )
+        found[a.pk] = turn
+        if not turn.reduced and turn.amount > 0:
+            budgets[a.program_id] -= turn.amount
+            cap_used[key] += turn.amount
+    return found
 
 
 def voucher_for_reader_or_404(user: User, code: str) -> Voucher:

@@ -31,6 +31,7 @@ from audits import actions
 from config.client_ip import ClientIpThrottleMixin
 from config.confirm import Fact, confirmation, is_confirmed, is_going_back
 from config.exceptions import ApplicationError
+from config.formats import day, period
 from config.forms import apply_service_error
 from config.money import yuan
 from enterprises.models import Provider
@@ -61,10 +62,6 @@ def _provider_crumbs(provider: Provider, *rest) -> list:
         (provider.name, reverse("enterprises:provider-detail", args=[provider.pk])),
         *rest,
     ]
-
-
-def _day(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d")
 
 
 class WebLookupThrottle(ClientIpThrottleMixin, SimpleRateThrottle):
@@ -145,7 +142,7 @@ def charge_new(request, provider_pk: int):
                     % {
                         "amount": yuan(charge.amount),
                         "code": charge.voucher.code,
-                        "date": _day(charge.confirm_by),
+                        "date": day(charge.confirm_by),
                     },
                 )
                 return redirect("vouchers:charge-detail", pk=charge.pk)
@@ -317,7 +314,7 @@ def _charge_confirmation(request, redemption: Redemption, *, title, lead, action
             Fact(_("Unit price (yuan)"), unit_price(redemption.unit_price)),
             Fact(
                 _("Period of use"),
-                f"{redemption.period_start.isoformat()} – {redemption.period_end.isoformat()}",
+                period(redemption.period_start, redemption.period_end),
             ),
             Fact(_("Invoice number"), redemption.invoice_number),
             Fact(
@@ -328,6 +325,8 @@ def _charge_confirmation(request, redemption: Redemption, *, title, lead, action
             ),
         ],
         action=action,
+        # "Back" returns to the charge's page: there was no form to refill.
+        back_label=_("Back to the charge"),
         breadcrumbs=[
             (
                 redemption.voucher.code,

@@ -23,6 +23,7 @@ from config.confirm import (
     refusal_of,
 )
 from config.exceptions import ApplicationError
+from config.formats import day
 from config.forms import apply_service_error
 from config.money import yuan
 from enterprises.permissions import is_enterprise_member
@@ -262,7 +263,7 @@ def pay(request, pk: int):
             facts=[
                 Fact(_("Enterprise"), r.enterprise.name),
                 Fact(_("Payment reference"), form.cleaned_data["reference"]),
-                Fact(_("Paid on"), form.cleaned_data["paid_on"].isoformat()),
+                Fact(_("Paid on"), day(form.cleaned_data["paid_on"])),
                 Fact(
                     _("Amount paid (yuan)"),
                     yuan(r.verified_amount),

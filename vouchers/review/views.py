@@ -43,7 +43,7 @@ from enterprises.selectors import CreditStatus, credit_status
 
 from ..eligibility.explain import calculation_rows, stored_rules
 from ..eligibility.registry import REVIEW
-from ..issuance.selectors import availability
+from ..issuance.selectors import availabilities_in_turn, availability
 from ..models import Application, RejectionReason, Review, Voucher
 from ..programs.labels import STAGE_LABELS
 from . import services
@@ -131,6 +131,7 @@ def _batch_confirmation(request, applications: list[Application]):
     rows, carry = [], {}
     total = Decimal("0")
     left: dict[int, tuple[str, Decimal]] = {}
+    in_turn = availabilities_in_turn(a for a in applications if a.final_stage)
     for a in applications:
         if not a.final_stage:
             rows.append(
@@ -142,7 +143,7 @@ def _batch_confirmation(request, applications: list[Application]):
                 ]
             )
             continue
-        available = availability(a)
+        available = in_turn[a.pk]
         name, free = left.get(
             a.program_id, (a.program.name, available.budget_remaining)
         )

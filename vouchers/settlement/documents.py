@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from config.formats import moment
 from config.money import yuan
 from config.pdf import render_pdf
 
@@ -41,9 +42,7 @@ def _rows(statement: Statement) -> list[list[object]]:
     return [
         [
             n,
-            timezone.localtime(c.decided_at).strftime("%Y-%m-%d %H:%M")
-            if c.decided_at
-            else "",
+            moment(c.decided_at),
             c.voucher.code,
             c.enterprise.name,
             c.enterprise.uscc,

@@ -34,6 +34,7 @@ from config.confirm import (
     refusal_of,
 )
 from config.exceptions import ApplicationError
+from config.formats import day, period
 from config.forms import apply_service_error
 from config.money import yuan
 from config.pdf import pdf_response
@@ -260,7 +261,7 @@ def _confirm(request, statement: Statement, *, title, lead, action, extra=()):
         Fact(_("Program"), statement.program.name),
         Fact(
             _("Period"),
-            f"{statement.period_start.isoformat()} – {statement.period_end.isoformat()}",
+            period(statement.period_start, statement.period_end),
         ),
         Fact(_("Charges"), str(statement.charge_count)),
         Fact(
@@ -381,7 +382,7 @@ def statement_pay(request, pk: int):
                 % {"amount": yuan(d["amount"])},
                 extra=[
                     Fact(_("Payment reference"), d["reference"]),
-                    Fact(_("Paid on"), d["paid_on"].isoformat()),
+                    Fact(_("Paid on"), day(d["paid_on"])),
                     Fact(
                         _("Amount paid (yuan)"),
                         yuan(d["amount"]),
