@@ -90,9 +90,13 @@ def provider_detail(request, pk):
             for s in sorted(PROVIDER_STATES.next_statuses(provider.status))
             if s != Provider.Status.APPLIED
         ]
-    history = AuditEvent.objects.filter(
-        object_type="enterprises.provider", object_id=str(provider.pk)
-    ).order_by("id")
+    history = (
+        AuditEvent.objects.filter(
+            object_type="enterprises.provider", object_id=str(provider.pk)
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
     return render(
         request,
         "enterprises/provider_detail.html",

@@ -67,7 +67,10 @@ def _charge(page: Page, base: str, setup, invoice: str) -> Redemption:
     form.locator("input[name=credit_code]").fill(setup.voucher.enterprise.uscc)
     form.locator("select[name=offering]").select_option(str(setup.offering.pk))
     form.locator("input[name=quantity]").fill("100")
-    form.locator("input[name=unit_price]").fill(str(setup.offering.list_price))
+    # the unit price starts at the offering's list price
+    expect(form.locator("input[name=unit_price]")).to_have_value(
+        f"{setup.offering.list_price.normalize():f}"
+    )
     form.locator("input[name=period_start]").fill(start.isoformat())
     form.locator("input[name=period_end]").fill(today.isoformat())
     form.locator("input[name=invoice_number]").fill(invoice)

@@ -200,6 +200,10 @@ def test_the_code_in_the_query_fills_the_form(client, setup):
     options = response.context["form"].fields["offering"].widget.choices
     assert [pk for pk, _label in options] == ["", setup.offering.pk]
     assert "12.50" in options[1][1]
+    # the only offering is chosen and its list price is the unit price offered
+    content = response.content.decode()
+    assert 'selected data-list-price="12.5"' in content
+    assert 'name="unit_price" value="12.5"' in content
 
 
 def test_check_voucher_shows_the_balance_or_the_same_not_found(client, setup):
@@ -409,6 +413,10 @@ def test_a_member_disputes_with_a_reason_and_not_without(client, setup):
     page = client.get(detail(r)).content.decode()
     assert "只用了 50 卡时" in page
     assert 'data-testid="history-charge.disputed"' in page
+    # who acted, by name: the e-mail is the audit trail's, not this page's
+    row = page.split('data-testid="history-charge.disputed"')[1].split("</tr>")[0]
+    assert setup.applicant.full_name in row
+    assert setup.applicant.email not in page
 
 
 def test_another_enterprises_applicant_gets_404(client, setup):

@@ -102,9 +102,13 @@ def program_accepts_submissions(program: Program) -> None:
 def program_history(program: Program) -> list[tuple[AuditEvent, str]]:
     """The program's audit events (creation, versions, status changes,
     re-screenings), oldest first, each with what changed in words."""
-    events = AuditEvent.objects.filter(
-        object_type=Program._meta.label_lower, object_id=str(program.pk)
-    ).order_by("id")
+    events = (
+        AuditEvent.objects.filter(
+            object_type=Program._meta.label_lower, object_id=str(program.pk)
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
     history = []
     for e in events:
         after, before = e.after or {}, e.before or {}

@@ -5,6 +5,8 @@ its message is shown."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,23 @@ def offering_label(offering: Offering) -> str:
     }
 
 
+class OfferingSelect(forms.Select):
+    """The provider's offerings, each option carrying its list price
+    (``data-list-price``) for static/js/charge.js, which fills the unit
+    price with it until the user types their own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prices: dict[str, Decimal] = {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        price = self.prices.get(str(value))
+        if price is not None:
+            option["attrs"]["data-list-price"] = f"{price.normalize():f}"
+        return option
+
+
 class ChargeForm(forms.Form):
     voucher_code = forms.CharField(
         label=_("Voucher code"),
@@ -51,7 +70,7 @@ class ChargeForm(forms.Form):
     )
     # The provider's own offerings are offered; any number is passed on, and
     # the service refuses one that is not the provider's (with its message).
-    offering = forms.IntegerField(label=_("Offering"), widget=forms.Select)
+    offering = forms.IntegerField(label=_("Offering"), widget=OfferingSelect)
     quantity = forms.DecimalField(
         label=_("Quantity"),
         max_digits=18,
@@ -91,9 +110,16 @@ class ChargeForm(forms.Form):
             "kind", "name"
         )
         choices = [(o.pk, offering_label(o)) for o in offerings]
-        self.fields["offering"].widget.choices = [("", "—"), *choices]
-        if len(choices) == 1:
-            self.fields["offering"].initial = choices[0][0]
+        widget = self.fields["offering"].widget
+        widget.choices = [("", "—"), *choices]
+        widget.prices = {str(o.pk): o.list_price for o in offerings}
+        # The unit price starts at the list price: most charges are at it.
+        if len(offerings) == 1:
+            self.fields["offering"].initial = offerings[0].pk
+            self.fields[
+                "unit_price"
+            ].initial = f"{offerings[0].list_price.normalize():f}"
+        self.fields["unit_price"].widget.attrs["data-list-price-of"] = "offering"
         # Today: never before the voucher's first day (the service checks).
         today = timezone.localdate()
         self.fields["period_start"].initial = today

@@ -113,9 +113,13 @@ def dispute_queue(user: User) -> QuerySet[Redemption]:
 
 def redemption_history(redemption: Redemption) -> QuerySet[AuditEvent]:
     """The charge's audit events, oldest first."""
-    return AuditEvent.objects.filter(
-        object_type="vouchers.redemption", object_id=str(redemption.pk)
-    ).order_by("id")
+    return (
+        AuditEvent.objects.filter(
+            object_type="vouchers.redemption", object_id=str(redemption.pk)
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
 
 
 __all__ = [
