@@ -114,8 +114,11 @@ def navigation(request):
     matching = [i for i in items if path.startswith(i["url"])]
     if matching:
         max(matching, key=lambda i: len(i["url"]))["active"] = True
+    grouped = len(items) > NAV_FLAT_MAX
     return {
-        "nav_items": _grouped(items) if len(items) > NAV_FLAT_MAX else items,
+        "nav_items": _grouped(items) if grouped else items,
+        # the menu's script (static/js/nav.js) is loaded only for groups
+        "nav_grouped": grouped,
         "user_roles": roles,
         "SITE_NAME": settings.SITE_NAME,
         "SUPPORT_CONTACT": settings.SUPPORT_CONTACT,

@@ -21,7 +21,7 @@ from enterprises.services import enterprise_update_profile
 from tests.factories import ProviderFactory, make_role_user
 from tests.factories.redemption import charge_setup
 from tests.factories.vouchers import ApplicationFactory, sme_applicant
-from vouchers.models import Redemption
+from vouchers.models import Redemption, Voucher
 from vouchers.programs import services as programs
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,13 @@ def price_above_list_case():
 
 def used_up_fast_case():
     setup = charge_setup()
-    setup.hold(quantity=Decimal("15000"))  # 187,500.00 of 200,000.00
+    r = setup.hold(quantity=Decimal("15000"))  # 187,500.00 of 200,000.00
+    # in the daytime, an hour after issue, whatever the hour the test runs
+    # (a charge made now at night would raise night_charges too)
+    day = timezone.localdate() - timedelta(days=1)
+    issued = timezone.make_aware(datetime(day.year, day.month, day.day, 10, 0))
+    Voucher.objects.filter(pk=setup.voucher.pk).update(issued_at=issued)
+    Redemption.objects.filter(pk=r.pk).update(created_at=issued + timedelta(hours=1))
     return setup.voucher.code
 
 
