@@ -35,6 +35,7 @@ def _production_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": _random_key(60),
         "DJANGO_PII_HASH_KEY": _random_key(60),
+        "DJANGO_SEALING_KEYS": "Dz1cGJdPobFS0zVH1w8h3jbL5n2Q9q5Qy0nqU4m8b1E=",
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DATABASE_URL": os.environ.get(
             "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voucher"

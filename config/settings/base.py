@@ -221,6 +221,10 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Key of the hash kept instead of ID numbers (shareholders). Keep it secret and
 # stable: changing it makes stored hashes incomparable with new ones.
 PII_HASH_KEY = env("DJANGO_PII_HASH_KEY", default="demo-pii-key-change-me")
+# Fernet keys that seal secrets the server reads back (webhook signing
+# secrets; config/sealing.py): the first seals, all unseal. Empty: one key
+# derived from SECRET_KEY (demo, tests).
+SEALING_KEYS = env.list("DJANGO_SEALING_KEYS", default=[])
 
 # E-MAIL
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -272,6 +276,9 @@ WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=Fa
 # A CA bundle to verify receivers' certificates with instead of the system's.
 WEBHOOK_CA_FILE = env("WEBHOOK_CA_FILE", default="")
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# The demo (tasks inline, no worker) sends each delivery on a thread of its
+# own, so a charge does not wait for the provider's endpoint to answer.
+WEBHOOK_DELIVER_ON_THREAD = env.bool("WEBHOOK_DELIVER_ON_THREAD", default=False)
 WEBHOOK_ENDPOINTS_MAX = 5
 
 # REST FRAMEWORK

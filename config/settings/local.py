@@ -16,6 +16,9 @@ STORAGES = {
 }
 # No beat in the demo: each commit that recorded events seals them at once.
 AUDIT_SEAL_ON_COMMIT = env.bool("AUDIT_SEAL_ON_COMMIT", default=True)
+# No worker either: a webhook delivery goes on its own thread, so a charge
+# never waits for the provider's endpoint (vouchers.webhooks.services).
+WEBHOOK_DELIVER_ON_THREAD = env.bool("WEBHOOK_DELIVER_ON_THREAD", default=True)
 
 # Reports are signed with the published demo certificate (not for production).
 AUDIT_REPORT_SIGNING_KEY = env(

@@ -1,6 +1,6 @@
 """The production profile: HTTPS only, secure cookies, HSTS, a shared cache.
 
-Give it DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL,
+Give it DJANGO_SECRET_KEY, DJANGO_PII_HASH_KEY, DJANGO_SEALING_KEYS, DJANGO_ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL,
 CACHE_URL and EMAIL_URL; `python manage.py check --deploy` then reports nothing.
 """
 
@@ -10,6 +10,7 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 PII_HASH_KEY = env("DJANGO_PII_HASH_KEY")
+SEALING_KEYS = env.list("DJANGO_SEALING_KEYS")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CELERY_TASK_ALWAYS_EAGER = False
 

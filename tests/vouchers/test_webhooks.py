@@ -7,6 +7,8 @@ retrying and the beat's pass."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -132,6 +134,12 @@ def test_provider_staff_register_an_endpoint_with_a_secret_shown_once(setup, rec
     # then
     assert secret.startswith("whsec_")
     assert len(secret) > 40
+    # sealed at rest: the row holds no clear secret, and opens to it
+    stored = WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list(
+        "secret_sealed", flat=True
+    )[0]
+    assert secret not in stored
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == secret
     assert endpoint.events == ["charge.confirmed", "charge.disputed"]
     event = AuditEvent.objects.get(action=actions.WEBHOOK_ENDPOINT_CREATED)
     assert event.object_id == str(endpoint.pk)
@@ -466,3 +474,32 @@ def test_a_ping_tries_the_receiver(
         request.headers["X-Voucher-Timestamp"],
         request.body,
     )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_without_a_worker_a_delivery_does_not_hold_up_the_charge(
+    settings, setup, endpoint, receiver
+):
+    # given: the demo's setting, and an endpoint that answers only when told
+    settings.WEBHOOK_DELIVER_ON_THREAD = True
+    receiver.hold = threading.Event()
+    charge = setup.hold()
+
+    # when: the enterprise confirms the charge
+    redemption.redemption_confirm(redemption=charge, user=setup.applicant)
+
+    # then: the confirmation is done while the endpoint still holds the request
+    charge.refresh_from_db()
+    assert charge.status == Redemption.Status.CONFIRMED
+    deadline = time.monotonic() + 10
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(receiver.requests) == 1
+    assert deliveries("charge.confirmed").get().status == D.PENDING
+
+    # when: the endpoint answers, the delivery is recorded as delivered
+    receiver.hold.set()
+    while deliveries("charge.confirmed").get().status == D.PENDING:
+        assert time.monotonic() < deadline, "the delivery was never recorded"
+        time.sleep(0.05)
+    assert deliveries("charge.confirmed").get().status == D.DELIVERED

@@ -67,6 +67,8 @@ class Receiver:
     answers: list[int] = field(default_factory=lambda: [200])
     requests: list[Received] = field(default_factory=list)
     location: str = ""
+    # When set, each request is answered only once the test sets it.
+    hold: threading.Event | None = None
 
     def answer(self) -> int:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
@@ -82,6 +84,8 @@ def start(directory: Path) -> tuple[Receiver, ThreadingHTTPServer]:
             receiver.requests.append(
                 Received(self.path, dict(self.headers.items()), self.rfile.read(length))
             )
+            if receiver.hold is not None:
+                receiver.hold.wait(timeout=30)
             status = receiver.answer()
             self.send_response(status)
             if 300 <= status < 400:

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.sealing import seal, unseal
+
 
 class WebhookEvent(models.TextChoices):
     CHARGE_CONFIRMED = "charge.confirmed", _("Charge confirmed")
@@ -28,11 +30,11 @@ class WebhookDeliveryStatus(models.TextChoices):
 class WebhookEndpoint(models.Model):
     """An HTTPS URL of a provider that receives the events it subscribed to.
 
-    ``secret`` is the signing secret. Unlike an API key it is stored as is,
-    not as a digest: the server signs every delivery with it (HMAC-SHA256),
-    so it must stay retrievable. It is shown to the provider's staff once,
-    when the endpoint is made. Disabled endpoints stay, for the audit and
-    their delivery log."""
+    ``secret`` is the signing secret. Unlike an API key it cannot be kept as
+    a digest: the server signs every delivery with it (HMAC-SHA256). It is
+    stored sealed (``secret_sealed``, a Fernet token, config.sealing) and
+    shown to the provider's staff once, when the endpoint is made. Disabled
+    endpoints stay, for the audit and their delivery log."""
 
     provider = models.ForeignKey(
         "enterprises.Provider",
@@ -42,7 +44,7 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     # A list of WebhookEvent values (validated in the service).
     events = models.JSONField(_("events"), default=list)
-    secret = models.CharField(max_length=100)
+    secret_sealed = models.TextField(editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -64,6 +66,14 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    @property
+    def secret(self) -> str:
+        return unseal(self.secret_sealed)
+
+    @secret.setter
+    def secret(self, plain: str) -> None:
+        self.secret_sealed = seal(plain)
 
     def event_labels(self) -> list[str]:
         """The subscribed events by name, in the language of the request."""

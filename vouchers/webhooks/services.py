@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from accounts.models import User
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
+from config.sealing import seal
 from enterprises.models import Provider
 
 from .. import error_codes
@@ -107,7 +109,11 @@ def endpoint_create(
         )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(
-        provider=provider, url=url, events=chosen, secret=secret, created_by=user
+        provider=provider,
+        url=url,
+        events=chosen,
+        secret_sealed=seal(secret),
+        created_by=user,
     )
     audit_event_record(
         action=actions.WEBHOOK_ENDPOINT_CREATED,
@@ -151,11 +157,29 @@ def _event_id(event: str, reference: str) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, f"{event}:{reference}")
 
 
+def _in_background(pk: int) -> None:
+    """The demo's delivery (no worker, tasks inline): on its own thread, so
+    the request that emitted the event does not wait for the provider's
+    endpoint (up to WEBHOOK_TIMEOUT_SECONDS when it does not answer)."""
+    from .tasks import webhook_deliver
+
+    def attempt() -> None:
+        try:
+            webhook_deliver.delay(pk)
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=attempt, name=f"webhook-{pk}", daemon=True).start()
+
+
 def _schedule(deliveries: list[WebhookDelivery]) -> None:
     from .tasks import webhook_deliver
 
+    send = (
+        _in_background if settings.WEBHOOK_DELIVER_ON_THREAD else webhook_deliver.delay
+    )
     for pk in [d.pk for d in deliveries]:
-        transaction.on_commit(partial(webhook_deliver.delay, pk))
+        transaction.on_commit(partial(send, pk))
 
 
 def webhook_event_emit(
