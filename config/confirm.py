@@ -85,7 +85,8 @@ def confirmation(
     a batch), a ``warning``, and the button ``action`` ("Issue 90,000.00
     yuan"). ``carry`` adds or replaces fields sent back (the amount shown).
     "Back" reads "Back to the form" unless the decision had nothing to fill
-    in (confirming a charge), where ``back_label`` says just "Back"."""
+    in (confirming a charge), where ``back_label`` says where it leads
+    ("Back to the charge")."""
     fields = [
         (name, value)
         for name in request.POST
