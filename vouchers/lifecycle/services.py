@@ -28,6 +28,7 @@ from accounts.roles import Role
 from accounts.tasks import send_email
 from audits import actions
 from audits.services import audit_event_record
+from config import batch
 from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import (
@@ -162,12 +163,15 @@ def voucher_expire(voucher_id: int, *, now: datetime | None = None) -> bool:
 
 def vouchers_expire_due(*, now: datetime | None = None) -> int:
     """Expire every active voucher whose last valid day has passed, each in
-    its own transaction. Returns how many expired."""
+    its own transaction (one that fails is logged and skipped, see
+    config.batch). Returns how many expired."""
     now = now or timezone.now()
     due = Voucher.objects.filter(
         status=V.ACTIVE, expires_on__lt=timezone.localdate(now)
     ).order_by("pk")
-    return sum(voucher_expire(pk, now=now) for pk in due.values_list("pk", flat=True))
+    pks = list(due.values_list("pk", flat=True))
+    expired = batch.each("vouchers_expire_due", pks, partial(voucher_expire, now=now))
+    return sum(expired.results)
 
 
 @transaction.atomic
@@ -275,7 +279,9 @@ def voucher_expiry_reminders(*, now: datetime | None = None) -> int:
     days, each reminder once and one a night at most: the 7-day ones go
     first, and a voucher reminded at 7 days is not reminded at 30 (one
     issued with 5 days left gets only the 7-day reminder). A missed night
-    is caught up the next. Returns how many reminders went out."""
+    is caught up the next; a voucher whose reminder fails is logged and
+    skipped (config.batch) and tried again the next night. Returns how
+    many reminders went out."""
     today = timezone.localdate(now or timezone.now())
     sent = 0
     for days in REMINDER_DAYS:
@@ -292,8 +298,12 @@ def voucher_expiry_reminders(*, now: datetime | None = None) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        for pk in due:
-            sent += voucher_expiry_remind(pk, days, today=today)
+        reminded = batch.each(
+            f"voucher_expiry_reminders ({days} days)",
+            list(due),
+            partial(voucher_expiry_remind, days=days, today=today),
+        )
+        sent += sum(reminded.results)
     return sent
 
 

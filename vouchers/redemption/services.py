@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
+from config import batch
 from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import quantize, yuan
@@ -556,28 +557,29 @@ def redemption_dispute_decide(
 def redemptions_confirm_due(*, now: datetime | None = None) -> int:
     """Confirm every pending charge whose confirmation window has passed,
     each in its own transaction (a charge confirmed or disputed meanwhile
-    is left as it is). Safe to run twice, or in two workers at once."""
+    is left as it is; one that fails is logged and skipped, see
+    config.batch). Safe to run twice, or in two workers at once."""
     now = now or timezone.now()
     due = list(
         Redemption.objects.filter(status=S.PENDING, confirm_by__lte=now)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    confirmed = 0
-    for pk in due:
-        with transaction.atomic():
-            redemption = _locked(Redemption.objects.only("voucher_id").get(pk=pk))
-            if redemption.status != S.PENDING or redemption.confirm_by > now:
-                continue
-            _decide(
-                redemption,
-                S.CONFIRMED,
-                actor=None,
-                action=actions.CHARGE_CONFIRMED_BY_WINDOW,
-                now=now,
-            )
-            confirmed += 1
-    return confirmed
+
+    def confirm(pk: int) -> bool:
+        redemption = _locked(Redemption.objects.only("voucher_id").get(pk=pk))
+        if redemption.status != S.PENDING or redemption.confirm_by > now:
+            return False
+        _decide(
+            redemption,
+            S.CONFIRMED,
+            actor=None,
+            action=actions.CHARGE_CONFIRMED_BY_WINDOW,
+            now=now,
+        )
+        return True
+
+    return sum(batch.each("redemptions_confirm_due", due, confirm).results)
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from accounts.permissions import has_role
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
+from config import batch
 from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import quantize, yuan
@@ -158,10 +159,10 @@ def statement_build(
 def statements_build_due(*, today: date | None = None) -> list[Statement]:
     """Build the statements of the last period that ended, for every
     program and provider with confirmed charges on no statement (each in
-    its own transaction; a rerun builds nothing new)."""
+    its own transaction; a rerun builds nothing new; one that fails is
+    logged and skipped, see config.batch)."""
     today = today or timezone.localdate()
-    built: list[Statement] = []
-    pairs = (
+    pairs = list(
         Redemption.objects.filter(
             status=Redemption.Status.CONFIRMED, statement__isnull=True
         )
@@ -169,25 +170,29 @@ def statements_build_due(*, today: date | None = None) -> list[Statement]:
         .distinct()
         .order_by("program_id", "provider_id")
     )
-    programs: dict[int, tuple[Program, date, date]] = {}
-    for program_id, provider_id in pairs:
-        if program_id not in programs:
+    periods: dict[int, tuple[Program, date, date]] = {}
+
+    def period_of(program_id: int) -> tuple[Program, date, date]:
+        if program_id not in periods:
             program = Program.objects.get(pk=program_id)
             months = (
                 program_version_at(program, timezone.now()).parsed().statement_months
             )
             start, end = period_before(today, months)
-            programs[program_id] = (program, start, end)
-        program, start, end = programs[program_id]
-        statement = statement_build(
+            periods[program_id] = (program, start, end)
+        return periods[program_id]
+
+    def build(pair: tuple[int, int]) -> Statement | None:
+        program, start, end = period_of(pair[0])
+        return statement_build(
             program=program,
-            provider=Provider.objects.get(pk=provider_id),
+            provider=Provider.objects.get(pk=pair[1]),
             period_start=start,
             period_end=end,
         )
-        if statement is not None:
-            built.append(statement)
-    return built
+
+    built = batch.each("statements_build_due", pairs, build)
+    return [statement for statement in built.results if statement is not None]
 
 
 # -- reconciliation ---------------------------------------------------------------------
