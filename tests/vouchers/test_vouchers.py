@@ -138,9 +138,9 @@ def test_the_applicant_reads_their_voucher_with_its_qr_code_and_ledger(
     assert voucher.program.name_zh in content
     assert 'src="data:image/svg+xml;base64,' in content
     assert response.context["balance"] == "200,000.00"
-    [issued] = response.context["transfers"]
-    assert issued["incoming"]
+    [issued] = response.context["ledger"]
     assert issued["amount"] == "200,000.00"
+    assert issued["remaining"] == "200,000.00"
     assert issued["transfer"].kind == "voucher_issued"
 
 

@@ -10,8 +10,6 @@ gets 404, as for a code that does not exist. Only the canonical form of a code
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,16 +19,15 @@ from django.utils.translation import gettext_lazy
 
 from accounts.permissions import role_required, signed_in, user_roles
 from accounts.roles import Role
-from config.money import ZERO, yuan
+from config.money import yuan
 from config.pdf import pdf_response, qr_svg_data_uri
 from enterprises.permissions import is_enterprise_member
 from enterprises.selectors import enterprise_list_for_member
 
-from ..ledger.selectors import account_transfers, voucher_account, voucher_held
+from ..ledger.selectors import voucher_balance, voucher_held, voucher_ledger
 from ..lifecycle.selectors import clawback_room, voucher_clawbacks
-from ..models import LedgerAccount, LedgerTransfer, Voucher
+from ..models import LedgerTransfer, Redemption, Reimbursement, Voucher
 from ..permissions import PROGRAM_READERS
-from ..programs.labels import FUNDING_LABELS
 from ..redemption.selectors import voucher_charges
 from ..reimbursement.selectors import reimburses, voucher_reimbursements
 from .documents import certificate_pdf
@@ -58,37 +55,67 @@ def _badge(voucher: Voucher) -> str:
     return "status-rejected"
 
 
-def _account_label(account: LedgerAccount) -> str:
-    label = str(LedgerAccount.Kind(account.kind).label)
-    if account.funding_source:
-        source = FUNDING_LABELS.get(account.funding_source, account.funding_source)
-        return f"{label} · {source}"
-    return label
+def _ledger(voucher: Voucher) -> list[dict]:
+    """The voucher's ledger lines as the page shows them: what moved, what
+    it was for (a link to the charge or reimbursement, named by its
+    invoice number as their own pages are), and the voucher's figures
+    after it."""
+    lines = voucher_ledger(voucher)
+    references = _references([line.transfer for line in lines])
+    return [
+        {
+            "transfer": line.transfer,
+            "what": _transfer_label(line.transfer.kind),
+            "reference": references.get(
+                (line.transfer.reference_type, line.transfer.reference_id)
+            ),
+            "amount": yuan(line.transfer.amount),
+            "remaining": yuan(line.remaining),
+            "held": yuan(line.held),
+            "used": yuan(line.used),
+        }
+        for line in lines
+    ]
 
 
-def _transfers(voucher: Voucher) -> tuple[Decimal, list[dict]]:
-    """The voucher's balance and the transfers into and out of its account,
-    oldest first, each with the balance after it."""
-    account = voucher_account(voucher)
-    if account is None:
-        return ZERO, []
-    rows = []
-    running = ZERO
-    for t in account_transfers(account):
-        incoming = t.credit_id == account.pk
-        running += t.amount if incoming else -t.amount
-        other = t.debit if incoming else t.credit
-        rows.append(
-            {
-                "transfer": t,
-                "what": _transfer_label(t.kind),
-                "incoming": incoming,
-                "other": _account_label(other),
-                "amount": yuan(t.amount if incoming else -t.amount),
-                "balance": yuan(running),
-            }
-        )
-    return account.balance, rows
+# What a transfer's reference links to on the voucher page: its model, the
+# label naming it by invoice number, and its page.
+_REFERENCES = {
+    "vouchers.redemption": (
+        Redemption,
+        gettext_lazy("Charge %(number)s"),
+        "vouchers:charge-detail",
+    ),
+    "vouchers.reimbursement": (
+        Reimbursement,
+        gettext_lazy("Reimbursement %(number)s"),
+        "vouchers:reimbursement-detail",
+    ),
+}
+
+
+def _references(
+    transfers: list[LedgerTransfer],
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(label, url) of each charge and reimbursement the transfers name;
+    one query per kind."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for reference_type, (model, label, url) in _REFERENCES.items():
+        ids = {
+            int(t.reference_id)
+            for t in transfers
+            if t.reference_type == reference_type and t.reference_id.isdigit()
+        }
+        if not ids:
+            continue
+        for pk, number in model.objects.filter(pk__in=ids).values_list(
+            "pk", "invoice_number"
+        ):
+            found[(reference_type, str(pk))] = (
+                str(label) % {"number": number},
+                reverse(url, args=[pk]),
+            )
+    return found
 
 
 def _is_past_expiry(voucher: Voucher) -> bool:
@@ -128,7 +155,7 @@ def voucher_list(request):
 @signed_in
 def voucher_detail(request, code):
     voucher = voucher_for_reader_or_404(request.user, code)
-    balance, transfers = _transfers(voucher)
+    balance = voucher_balance(voucher)
     roles = user_roles(request.user)
     held = voucher_held(voucher)
     member = is_enterprise_member(request.user, voucher.enterprise)
@@ -162,7 +189,7 @@ def voucher_detail(request, code):
             and clawback_room(voucher) > 0,
             "clawbacks": voucher_clawbacks(voucher),
             "today": timezone.localdate(),
-            "transfers": transfers,
+            "ledger": _ledger(voucher),
             "qr": qr_svg_data_uri(voucher.code),
             "badge": _badge(voucher),
             "past_expiry": _is_past_expiry(voucher),

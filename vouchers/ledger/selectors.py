@@ -3,6 +3,7 @@ balance and the transfers behind it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -92,10 +93,67 @@ def voucher_account(voucher: Voucher, kind: str = K.VOUCHER) -> LedgerAccount | 
     return LedgerAccount.objects.filter(voucher=voucher, kind=kind).first()
 
 
-def account_transfers(account: LedgerAccount) -> QuerySet[LedgerTransfer]:
-    """The transfers into and out of an account, oldest first."""
-    return (
-        LedgerTransfer.objects.filter(Q(debit=account) | Q(credit=account))
-        .select_related("debit", "credit")
+# A voucher's own accounts as its page reads them: what remains to spend,
+# what is held (charges and reimbursements waiting), and what was used
+# (confirmed charges and verified reimbursements; money paid to the
+# enterprise stays "used"). Released money leaves the voucher for the budget.
+_USED = "used"
+_BUCKET: dict[str, str] = {
+    K.VOUCHER: K.VOUCHER,
+    K.HELD: K.HELD,
+    K.ENTERPRISE_PAYABLE: _USED,
+    K.ENTERPRISE_PAID: _USED,
+}
+
+
+@dataclass(frozen=True)
+class VoucherLedgerLine:
+    """One transfer that moved a voucher's money, with the voucher's
+    figures after it."""
+
+    transfer: LedgerTransfer
+    remaining: Decimal
+    held: Decimal
+    used: Decimal
+
+
+def voucher_ledger(voucher: Voucher) -> list[VoucherLedgerLine]:
+    """Every transfer into, out of or between the voucher's own accounts,
+    oldest first: issued, a charge held, then confirmed (held → payable to
+    the provider, so "used") or voided (back to the remaining balance), an
+    unused balance released; with what remains, what is held and what was
+    used after each. The last line's figures are the voucher's now, and
+    remaining + held + used + released is the face value throughout.
+    Two queries, whatever the number of charges."""
+    accounts = {
+        a.pk: _BUCKET[a.kind]
+        for a in LedgerAccount.objects.filter(voucher=voucher).only("pk", "kind")
+        if a.kind in _BUCKET
+    }
+    transfers = (
+        LedgerTransfer.objects.filter(
+            Q(debit_id__in=list(accounts)) | Q(credit_id__in=list(accounts))
+        )
+        .select_related("credit")
         .order_by("created_at", "id")
     )
+    figures: dict[str, Decimal] = {K.VOUCHER: ZERO, K.HELD: ZERO, _USED: ZERO}
+    lines = []
+    for t in transfers:
+        source = accounts.get(t.debit_id)
+        target = accounts.get(t.credit_id)
+        if target is None and t.credit.kind == K.PROVIDER_PAYABLE:
+            target = _USED  # a confirmed charge: the provider is owed it
+        if source is not None:
+            figures[source] -= t.amount
+        if target is not None:
+            figures[target] += t.amount
+        lines.append(
+            VoucherLedgerLine(
+                transfer=t,
+                remaining=figures[K.VOUCHER],
+                held=figures[K.HELD],
+                used=figures[_USED],
+            )
+        )
+    return lines
