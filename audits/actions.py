@@ -42,6 +42,10 @@ OFFERING_WITHDRAWN = "offering.withdrawn"
 PROGRAM_CREATED = "program.created"
 PROGRAM_VERSION_CREATED = "program.version_created"
 PROGRAM_STATUS_CHANGED = "program.status_changed"
+PROGRAM_CHANGE_PROPOSED = "program.change_proposed"
+PROGRAM_CHANGE_APPROVED = "program.change_approved"
+PROGRAM_CHANGE_REJECTED = "program.change_rejected"
+PROGRAM_CHANGE_WITHDRAWN = "program.change_withdrawn"
 ELIGIBILITY_RESCREENED = "eligibility.rescreened"
 APPLICATION_CREATED = "application.created"
 APPLICATION_UPDATED = "application.updated"
@@ -137,6 +141,10 @@ LABELS = {
     PROGRAM_CREATED: _("Program created"),
     PROGRAM_VERSION_CREATED: _("Program parameters changed (new version)"),
     PROGRAM_STATUS_CHANGED: _("Program status changed"),
+    PROGRAM_CHANGE_PROPOSED: _("Program change proposed (awaiting a second approval)"),
+    PROGRAM_CHANGE_APPROVED: _("Program change approved by a second manager"),
+    PROGRAM_CHANGE_REJECTED: _("Program change rejected"),
+    PROGRAM_CHANGE_WITHDRAWN: _("Program change withdrawn"),
     ELIGIBILITY_RESCREENED: _("Register re-screened against a program"),
     APPLICATION_CREATED: _("Application started"),
     APPLICATION_UPDATED: _("Application draft saved"),

@@ -337,6 +337,7 @@ def reviewer_todos(user: User, today: date | None = None) -> list[Todo]:
 def manager_todos(user: User, today: date | None = None) -> list[Todo]:
     from vouchers.lifecycle.selectors import clawback_list
     from vouchers.models import Statement
+    from vouchers.programs.selectors import program_changes_to_decide
     from vouchers.reimbursement.selectors import pay_queue
     from vouchers.review.selectors import review_queue
 
@@ -410,6 +411,23 @@ def manager_todos(user: User, today: date | None = None) -> list[Todo]:
                 reverse("vouchers:reimbursements-to-pay"),
                 figure=str(to_pay),
                 kind="reimbursements",
+            )
+        )
+    changes = list(program_changes_to_decide(user)[:ITEMS_MAX])
+    for change in changes[:ITEMS_MAX]:
+        todos.append(
+            Todo(
+                _(
+                    "Change #%(n)s of %(program)s, proposed by %(who)s on %(day)s, waits for your approval."
+                )
+                % {
+                    "n": change.pk,
+                    "program": change.program.code,
+                    "who": change.proposed_by.full_name or change.proposed_by.email,
+                    "day": day(change.proposed_at),
+                },
+                reverse("programs:change", args=[change.program.code, change.pk]),
+                kind="program-changes",
             )
         )
     providers = Provider.objects.filter(status=Provider.Status.APPLIED).count()

@@ -98,6 +98,7 @@ from vouchers.models import (
     LedgerAccount,
     LedgerTransfer,
     Program,
+    ProgramChange,
     ProviderApiKey,
     Reconciliation,
     ReconciliationItem,
@@ -356,6 +357,9 @@ class World:
     # program manager (through the ORM: the service's rules are in
     # tests/vouchers/test_lifecycle.py).
     clawback: Clawback | None = None
+    # Proposed by a program manager who is none of the actors, so the
+    # program_manager actor may approve it (four eyes).
+    program_change: ProgramChange | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -538,6 +542,14 @@ def _build_world() -> World:
         reason="重复申领",
         due_on=timezone.localdate(),
         created_by=world.users["program_manager"],
+    )
+    base = world.program.versions.order_by("-number").first()
+    world.program_change = ProgramChange.objects.create(
+        program=world.program,
+        base=base,
+        params={**base.params, "base_rate": "0.25"},
+        note="补贴比例调整",
+        proposed_by=make_role_user(Role.PROGRAM_MANAGER, region="330000"),
     )
     return world
 
@@ -861,6 +873,11 @@ def _flag(w: World) -> dict:
 
 def _program(w: World) -> dict:
     return {"code": w.program.code}
+
+
+def _program_change_approved(w: World, client) -> bool:
+    change = ProgramChange.objects.get(pk=w.program_change.pk)
+    return change.status == ProgramChange.Status.APPROVED
 
 
 def _program_closed(w: World, client) -> bool:
@@ -1283,8 +1300,30 @@ EXPECTED: dict[str, Spec] = {
     "programs:version": Spec(
         PROGRAM_READERS_PAGE, kwargs=lambda w: {"code": w.program.code, "number": 1}
     ),
+    "programs:change": Spec(
+        PROGRAM_READERS_PAGE,
+        kwargs=lambda w: {"code": w.program.code, "pk": w.program_change.pk},
+        # Readers may look; only a program manager decides (the view refuses
+        # the others' POST with 403 once they passed their second factor).
+        post=Post(
+            role_page(
+                Role.PROGRAM_MANAGER,
+                Role.AUDITOR,
+                Role.REVIEWER,
+                ok=FORBIDDEN,
+                program_manager=to("programs:detail"),
+            ),
+            data=lambda w: {"action": "approve"},
+            done=_program_change_approved,
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
     "programs:create": Spec(role_page(Role.PROGRAM_MANAGER)),
-    "programs:edit": Spec(role_page(Role.PROGRAM_MANAGER), kwargs=_program),
+    # The world's program has a change awaiting approval: the form sends the
+    # manager to it (one proposal at a time).
+    "programs:edit": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=to("programs:change")), kwargs=_program
+    ),
     "programs:status": Spec(
         role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
         kwargs=_program,

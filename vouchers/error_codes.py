@@ -15,6 +15,9 @@ PROGRAM_ARCHIVED = "archived"  # an archived program cannot be changed
 PROGRAM_PARAMS = "params"  # malformed parameters (errors by path)
 PROGRAM_UNCHANGED = "unchanged"  # a new version must change a parameter
 PROGRAM_DUPLICATE = "duplicate"  # a program with this code exists
+FOUR_EYES = "four_eyes"  # a change needs a second program manager (not its proposer)
+CHANGE_PENDING = "change_pending"  # another change of the program awaits approval
+CHANGE_STALE = "change_stale"  # a version was made after the change was proposed
 BUDGET_EXHAUSTED = "budget_exhausted"  # nothing left in the program's budget
 BUDGET_BELOW_COMMITTED = "budget_below_committed"  # a cut below what is committed
 

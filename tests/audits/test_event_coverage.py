@@ -51,6 +51,10 @@ WORKFLOW = {
     "vouchers.issuance.services:voucher_issue": "approved, voucher issued",
     "vouchers.programs.services:program_create": "program created",
     "vouchers.programs.services:program_change_params": "program parameters changed",
+    "vouchers.programs.services:program_change_propose": "program change proposed",
+    "vouchers.programs.services:program_change_approve": "program change approved",
+    "vouchers.programs.services:program_change_reject": "program change rejected",
+    "vouchers.programs.services:program_change_withdraw": "program change withdrawn",
     "vouchers.programs.services:program_set_status": "program opened",
 }
 

@@ -18,11 +18,10 @@ from audits.models import AuditEvent, Flag, FlagScan
 from config.exceptions import ApplicationError
 from enterprises.models import Enterprise
 from enterprises.services import enterprise_update_profile
-from tests.factories import ProviderFactory, make_role_user
+from tests.factories import ProviderFactory, make_role_user, version_changed
 from tests.factories.redemption import charge_setup
 from tests.factories.vouchers import ApplicationFactory, sme_applicant
 from vouchers.models import Redemption, Voucher
-from vouchers.programs import services as programs
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +107,7 @@ def price_above_list_case():
     params = program.versions.latest("effective_from").params | {
         "price_above_list": "flag"
     }
-    programs.program_change_params(program=program, params=params, actor=None)
+    version_changed(program=program, params=params, actor=None)
     setup.hold(unit_price=Decimal("20.00"))  # 60% above 12.50
     return "60%"
 
@@ -236,7 +235,7 @@ def test_a_price_twenty_percent_above_the_list_is_not_well_above():
     params = program.versions.latest("effective_from").params | {
         "price_above_list": "flag"
     }
-    programs.program_change_params(program=program, params=params, actor=None)
+    version_changed(program=program, params=params, actor=None)
     setup.hold(unit_price=Decimal("15.00"))  # exactly 20% above
 
     assert found("price_above_list") == []

@@ -21,6 +21,7 @@ from .vouchers import (
     program_params,
     sme_applicant,
     stage_reviewer,
+    version_changed,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "program_params",
     "sme_applicant",
     "stage_reviewer",
+    "version_changed",
 ]

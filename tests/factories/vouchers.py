@@ -31,6 +31,7 @@ from decimal import Decimal
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.permissions import has_role
 from accounts.roles import Role
 from enterprises.models import Enterprise, Region
 from enterprises.services import classify_enterprise
@@ -236,3 +237,43 @@ class ApplicationFactory(factory.Factory):
         elif state == "withdrawn":
             applications.application_withdraw(application=application, user=applicant)
         return Application.objects.get(pk=application.pk)
+
+
+def version_changed(
+    *,
+    program,
+    params: dict,
+    actor=None,
+    note: str = "",
+    effective_from=None,
+):
+    """A new version of the program's parameters, as the system makes one:
+    directly for a draft; for an open or closed program, proposed by
+    ``actor`` (a fresh program manager when not one) and approved by a
+    second program manager (four eyes). Returns the version."""
+    program.refresh_from_db()
+    if program.status == program.Status.DRAFT:
+        return programs.program_change_params(
+            program=program,
+            params=params,
+            actor=actor,
+            note=note,
+            effective_from=effective_from,
+        )
+    if actor is None or not has_role(actor, Role.PROGRAM_MANAGER):
+        actor = make_role_user(Role.PROGRAM_MANAGER)
+    change = programs.program_change_propose(
+        program=program,
+        params=params,
+        actor=actor,
+        note=note,
+        effective_from=effective_from,
+    )
+    second = make_role_user(Role.PROGRAM_MANAGER)
+    try:
+        return programs.program_change_approve(change=change, actor=second)
+    except Exception:
+        # as a manager would after a refused approval, so the next change
+        # can be proposed
+        programs.program_change_withdraw(change=change, actor=actor)
+        raise

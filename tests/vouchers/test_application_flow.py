@@ -17,6 +17,7 @@ from tests.factories import (
     make_role_user,
     membership,
     sme_applicant,
+    version_changed,
 )
 from tests.factories.ledger import transfer_key
 from vouchers.applications import services as svc
@@ -25,7 +26,6 @@ from vouchers.ledger.selectors import budget_remaining, voucher_balance
 from vouchers.ledger.services import account, transfer
 from vouchers.lock_objects import budget_accounts_lock
 from vouchers.models import Application
-from vouchers.programs import services
 from vouchers.review import services as review
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,7 @@ def _without_the_contract_rule(program):
     params["rules"] = {
         k: v for k, v in params["rules"].items() if k != "one_contract_one_claim"
     }
-    services.program_change_params(program=program, params=params, actor=None)
+    version_changed(program=program, params=params, actor=None)
 
 
 def test_the_unique_index_refuses_a_second_live_claim_of_a_contract(world):

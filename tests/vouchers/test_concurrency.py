@@ -39,6 +39,7 @@ from tests.factories import (
     make_open_program,
     make_role_user,
     program_params,
+    version_changed,
 )
 from tests.factories.ledger import transfer_key
 from vouchers.applications import services as svc
@@ -307,7 +308,7 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
             connection.ensure_connection()
             manager_pid.append(connection.connection.info.backend_pid)
             assert pools_locked.wait(timeout=10)
-            services.program_change_params(
+            version_changed(
                 program=program, params=new_params, actor=None, note="more money"
             )
             return "ok"

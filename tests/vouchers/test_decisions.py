@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enterprises.uscc import make_uscc
-from tests.factories import program_params
+from tests.factories import program_params, version_changed
 from vouchers.eligibility.engine import ProgramContext, evaluate
 from vouchers.eligibility.facts import (
     ContractFacts,
@@ -26,7 +26,6 @@ from vouchers.eligibility.facts import (
 )
 from vouchers.eligibility.records import decision_record, decision_reexplain
 from vouchers.models import EligibilityDecision
-from vouchers.programs import services
 from vouchers.programs.selectors import program_context, program_version_at
 from vouchers.self_check.selectors import self_check_facts
 
@@ -101,7 +100,7 @@ def record(program, facts: Facts, ctx: ProgramContext | None = None):
 
 def lower_rates(program) -> None:
     """Version 2 of the program: domestic 25%, other 15%, from now on."""
-    services.program_change_params(
+    version_changed(
         program=program,
         params=program_params(facility_rates={"domestic": "0.25", "other": "0.15"}),
         actor=None,
@@ -172,9 +171,7 @@ def test_a_decision_is_reexplained_with_the_rule_parameters_of_its_version(
     # 3-year look-back; version 2 looks back 5 years
     stored = record(hz_program, application_facts())
     rules = {**program_params()["rules"], "credit": {"lookback_years": 5}}
-    services.program_change_params(
-        program=hz_program, params=program_params(rules=rules), actor=None
-    )
+    version_changed(program=hz_program, params=program_params(rules=rules), actor=None)
 
     # when
     again = decision_reexplain(stored)

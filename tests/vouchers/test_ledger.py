@@ -18,6 +18,7 @@ from tests.factories import (
     ProviderFactory,
     make_program,
     program_params,
+    version_changed,
 )
 from tests.factories.ledger import transfer_key
 from vouchers.demo.programs import load_demo_programs
@@ -55,9 +56,7 @@ def open_program(code="TEST-FUND-2026", **sources: str) -> Program:
 
 
 def change_budget(program: Program, **sources: str):
-    return services.program_change_params(
-        program=program, params=_budget(**sources), actor=None
-    )
+    return version_changed(program=program, params=_budget(**sources), actor=None)
 
 
 def pool(program: Program, source: str) -> LedgerAccount:

@@ -12,11 +12,14 @@ import pytest
 from django.urls import NoReverseMatch, include, path, reverse
 from django.utils import timezone, translation
 
+from accounts.roles import Role
 from audits import actions
 from audits.models import AuditEvent
+from tests.factories import make_role_user, program_params
 from vouchers.demo.programs import load_demo_programs
-from vouchers.models import Program, ProgramVersion
+from vouchers.models import Program, ProgramChange, ProgramVersion
 from vouchers.programs import services
+from vouchers.programs import services as programs
 from vouchers.programs.forms import ProgramCreateForm, ProgramEditForm
 from vouchers.programs.params import ProgramParams
 
@@ -427,12 +430,40 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     assert 'name="code"' not in html
     data = form_data(page.context["form"])
 
-    # when
+    # when: the manager proposes (the program is open: four eyes)
     data.update(base_rate="0.25", budget_province="1000000", note="Higher base rate")
     response = client.post(reverse("programs:edit", args=[program.code]), data)
 
-    # then
+    # then: a proposal, nothing in force changed; its page says what changes
     assert response.status_code == 302, response.context["form"].errors
+    change = ProgramChange.objects.get(program=program)
+    assert response.url == reverse("programs:change", args=[program.code, change.pk])
+    assert program.versions.count() == 1
+    page = client.get(response.url)
+    diff = {c["label"]: (c["before"], c["after"]) for c in page.context["changes"]}
+    assert diff["Base rate"] == ("20%", "25%")
+    assert page.context["may_withdraw"]
+    assert not page.context["may_decide"]
+    assert 'data-testid="change-approve"' not in page.content.decode()
+    # the proposer's own approval is refused, even posted by hand
+    client.post(
+        reverse("programs:change", args=[program.code, change.pk]),
+        {"action": "approve"},
+    )
+    assert program.versions.count() == 1
+
+    # when: a second program manager approves
+    second = make_role_user(Role.PROGRAM_MANAGER)
+    client.sign_in(second, language="en")
+    page = client.get(reverse("programs:change", args=[program.code, change.pk]))
+    assert page.context["may_decide"]
+    response = client.post(
+        reverse("programs:change", args=[program.code, change.pk]),
+        {"action": "approve"},
+    )
+
+    # then
+    assert response.status_code == 302
     v1.refresh_from_db()
     assert v1.params == v1_params
     v2 = program.versions.get(number=2)
@@ -440,6 +471,7 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     assert v2.params["budget"] == {"city": "250000000.00", "province": "1000000.00"}
     assert v2.note == "Higher base rate"
     assert v2.created_by == program_manager
+    assert v2.change.decided_by == second
     assert AuditEvent.objects.filter(
         action=actions.PROGRAM_VERSION_CREATED, object_id=str(program.pk)
     ).exists()
@@ -447,6 +479,7 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     body = detail.content.decode()
     assert 'data-testid="version-1"' in body
     assert 'data-testid="version-2"' in body
+    assert 'data-testid="program-changes"' in body
     assert "Higher base rate" in body
     assert "25%" in body  # version 2 is in force
     version_page = client.get(reverse("programs:version", args=[program.code, 2]))
@@ -454,6 +487,45 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     assert version_page.status_code == 200
     v1_page = client.get(reverse("programs:version", args=[program.code, 1]))
     assert "20%" in v1_page.content.decode()
+
+
+def test_a_second_manager_rejects_a_change_with_a_reason(client, program_manager, demo):
+    # given: a proposal
+    program = demo["HZ-COMPUTE-2026"]
+    change = programs.program_change_propose(
+        program=program, params=program_params(base_rate="0.3"), actor=program_manager
+    )
+    second = make_role_user(Role.PROGRAM_MANAGER)
+    client.sign_in(second, language="en")
+    url = reverse("programs:change", args=[program.code, change.pk])
+
+    # when: rejected without a reason, then with one
+    page = client.post(url, {"action": "reject", "reason": ""})
+    assert page.status_code == 200
+    assert page.context["reject_form"].errors["reason"]
+    response = client.post(url, {"action": "reject", "reason": "Not costed"})
+
+    # then
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert (change.status, change.decision_reason) == ("rejected", "Not costed")
+    assert program.versions.count() == 1
+
+
+def test_an_open_change_sends_the_edit_link_to_it(client, program_manager, demo):
+    program = demo["HZ-COMPUTE-2026"]
+    change = programs.program_change_propose(
+        program=program, params=program_params(base_rate="0.3"), actor=program_manager
+    )
+    client.sign_in(make_role_user(Role.PROGRAM_MANAGER), language="en")
+    response = client.get(reverse("programs:edit", args=[program.code]))
+    assert response.url == reverse("programs:change", args=[program.code, change.pk])
+    home = client.get("/")
+    assert any(
+        t.kind == "program-changes"
+        for g in home.context["sections"]
+        for t in g["todos"]
+    )
 
 
 def test_a_version_can_be_scheduled_for_later(client, program_manager, demo):
@@ -473,8 +545,13 @@ def test_a_version_can_be_scheduled_for_later(client, program_manager, demo):
     )
     response = client.post(reverse("programs:edit", args=[program.code]), data)
 
-    # then: saved, but version 1 stays in force until then
+    # then: proposed; approved by a second manager, version 1 stays in
+    # force until then
     assert response.status_code == 302
+    change = ProgramChange.objects.get(program=program)
+    programs.program_change_approve(
+        change=change, actor=make_role_user(Role.PROGRAM_MANAGER)
+    )
     detail = client.get(reverse("programs:detail", args=[program.code]))
     assert detail.context["current"].number == 1
     assert "scheduled" in detail.content.decode()

@@ -16,14 +16,13 @@ from accounts.roles import Role
 from audits.models import AuditEvent
 from config.exceptions import ApplicationError
 from enterprises.models import Provider
-from tests.factories import ProviderFactory, make_role_user
+from tests.factories import ProviderFactory, make_role_user, version_changed
 from tests.factories.redemption import ChargeSetup, OfferingFactory, charge_setup
 from vouchers import error_codes
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import voucher_balance, voucher_held
 from vouchers.ledger.services import provider_account, transfer, voucher_account
 from vouchers.models import LedgerAccount, LedgerTransfer, Redemption, Voucher
-from vouchers.programs import services as programs
 from vouchers.redemption import services as svc
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +177,7 @@ def test_a_program_may_accept_a_price_above_the_list_price_and_flag_it(setup):
     params = program.versions.latest("effective_from").params | {
         "price_above_list": "flag"
     }
-    programs.program_change_params(program=program, params=params, actor=None)
+    version_changed(program=program, params=params, actor=None)
 
     r = setup.hold(unit_price=Decimal("13.00"))
 
@@ -192,7 +191,7 @@ def test_a_reimbursing_program_cannot_be_charged_at_a_provider(setup):
     params = program.versions.latest("effective_from").params | {
         "disbursement_mode": "reimburse_after_payment"
     }
-    programs.program_change_params(program=program, params=params, actor=None)
+    version_changed(program=program, params=params, actor=None)
     refused(setup, error_codes.REDEMPTION_MODE)
 
 

@@ -23,7 +23,7 @@ from enterprises.models import (
     Shareholder,
 )
 from enterprises.uscc import make_uscc
-from tests.factories import UserFactory
+from tests.factories import UserFactory, version_changed
 from vouchers.demo.programs import load_demo_programs
 from vouchers.eligibility.engine import Decision, evaluate
 from vouchers.eligibility.facts import EnterpriseFacts, Facts
@@ -32,7 +32,6 @@ from vouchers.eligibility.records import decision_reexplain
 from vouchers.eligibility.registry import FAIL, NOT_APPLICABLE, REVIEW
 from vouchers.eligibility.rescreen import SUBJECT_TYPE, rescreen_enterprises
 from vouchers.models import EligibilityDecision, Program
-from vouchers.programs import services
 from vouchers.programs.selectors import program_context
 
 pytestmark = pytest.mark.django_db
@@ -315,7 +314,7 @@ def test_a_new_version_is_used_from_when_it_takes_effect(programs, declarer):
         },
     }
     effective = timezone.now() + timedelta(hours=1)
-    services.program_change_params(
+    version_changed(
         program=program,
         params={**params, "rules": rules},
         actor=None,

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from audits import actions
 from audits.models import AuditEvent
 from config.exceptions import ApplicationError
-from tests.factories import make_role_user
+from tests.factories import make_role_user, version_changed
 from tests.factories.redemption import ChargeSetup, charge_setup
 from vouchers import error_codes
 from vouchers.ledger.checks import check_ledger
@@ -31,7 +31,6 @@ from vouchers.models import (
     Redemption,
     Statement,
 )
-from vouchers.programs import services as programs
 from vouchers.programs.selectors import program_version_at
 from vouchers.redemption import services as charges
 from vouchers.settlement import services as svc
@@ -212,7 +211,7 @@ def test_statement_months_of_the_program_sets_the_period(setup, manager):
         **program_version_at(program, timezone.now()).params,
         "statement_months": 3,
     }
-    programs.program_change_params(program=program, params=params, actor=manager)
+    version_changed(program=program, params=params, actor=manager)
     confirmed(setup, 1)
     quarter = period_containing(timezone.localdate(), 3)
     built = svc.statements_build_due(today=quarter[1] + timedelta(days=1))

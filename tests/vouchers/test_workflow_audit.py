@@ -18,6 +18,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Max
 
+from accounts.roles import Role
 from audits import actions
 from audits import services as audit_services
 from audits.models import AuditEvent
@@ -26,6 +27,7 @@ from tests.factories import (
     ProviderFactory,
     demo_program,
     make_program,
+    make_role_user,
     pdf_upload,
     program_params,
     sme_applicant,
@@ -214,13 +216,81 @@ def _program_create():
 
 
 def _program_change_params():
-    program = demo_program()
+    program = make_program("TEST-AUDIT-2026")  # a draft: changed directly
     return Case(
         call=lambda: programs.program_change_params(
             program=program, params=program_params(base_rate="0.25"), actor=None
         ),
         expected=Counter({actions.PROGRAM_VERSION_CREATED: 1}),
         state=_program_state(program),
+    )
+
+
+def _change_state(program: Program) -> Callable[[], object]:
+    def state():
+        p = Program.objects.get(pk=program.pk)
+        return (
+            p.versions.count(),
+            list(p.changes.values_list("status", flat=True)),
+            LedgerTransfer.objects.count(),
+        )
+
+    return state
+
+
+def _proposed(params=None):
+    program = demo_program()  # open
+    proposer = make_role_user(Role.PROGRAM_MANAGER)
+    change = programs.program_change_propose(
+        program=program,
+        params=params or program_params(base_rate="0.25"),
+        actor=proposer,
+    )
+    return program, proposer, change
+
+
+def _program_change_propose():
+    program = demo_program()
+    proposer = make_role_user(Role.PROGRAM_MANAGER)
+    return Case(
+        call=lambda: programs.program_change_propose(
+            program=program, params=program_params(base_rate="0.25"), actor=proposer
+        ),
+        expected=Counter({actions.PROGRAM_CHANGE_PROPOSED: 1}),
+        state=_change_state(program),
+    )
+
+
+def _program_change_approve():
+    program, _proposer, change = _proposed()
+    second = make_role_user(Role.PROGRAM_MANAGER)
+    return Case(
+        call=lambda: programs.program_change_approve(change=change, actor=second),
+        expected=Counter(
+            {actions.PROGRAM_VERSION_CREATED: 1, actions.PROGRAM_CHANGE_APPROVED: 1}
+        ),
+        state=_change_state(program),
+    )
+
+
+def _program_change_reject():
+    program, _proposer, change = _proposed()
+    second = make_role_user(Role.PROGRAM_MANAGER)
+    return Case(
+        call=lambda: programs.program_change_reject(
+            change=change, actor=second, reason="测算依据不足"
+        ),
+        expected=Counter({actions.PROGRAM_CHANGE_REJECTED: 1}),
+        state=_change_state(program),
+    )
+
+
+def _program_change_withdraw():
+    program, proposer, change = _proposed()
+    return Case(
+        call=lambda: programs.program_change_withdraw(change=change, actor=proposer),
+        expected=Counter({actions.PROGRAM_CHANGE_WITHDRAWN: 1}),
+        state=_change_state(program),
     )
 
 
@@ -258,6 +328,10 @@ CASES = {
     "withdrawn": _withdraw,
     "program created": _program_create,
     "program parameters changed": _program_change_params,
+    "program change proposed": _program_change_propose,
+    "program change approved": _program_change_approve,
+    "program change rejected": _program_change_reject,
+    "program change withdrawn": _program_change_withdraw,
     "program opened": _program_open,
     "register re-screened": _rescreen,
 }

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from enterprises.models import Region
 
-from ..models import Program
+from ..models import Program, ProgramChange
 from ..programs import services
 
 DEMO_PROGRAMS = Path(__file__).resolve().parent / "data" / "demo_programs.yaml"
@@ -48,3 +48,20 @@ def load_demo_programs(*, actor) -> int:
             )
         created += 1
     return created
+
+
+def load_program_change_demo(*, proposer) -> int:
+    """A change of the model-voucher program awaiting a second program
+    manager's approval (four eyes): proposed by ``proposer`` (the deputy),
+    for the demo's manager to approve or reject. Once: 0 when one exists."""
+    program = Program.objects.get(code="ZJ-MODEL-2026")
+    if ProgramChange.objects.filter(program=program).exists():
+        return 0
+    latest = program.versions.order_by("-number").first()
+    services.program_change_propose(
+        program=program,
+        params={**latest.params, "base_rate": "0.35"},
+        actor=proposer,
+        note="拟将基础补贴比例由30%提高至35%，以加快模型应用落地（待第二名项目管理员审批）",
+    )
+    return 1

@@ -1,6 +1,6 @@
 """Every model of the vouchers app, one module per part:
 
-- programs:     Program, ProgramVersion
+- programs:     Program, ProgramVersion, ProgramChange (four-eyes proposals)
 - decisions:    EligibilityDecision
 - applications: Application, LineItem, ApplicationDocument,
                 ApplicationRevision, RejectionReason, Review, Notification
@@ -30,7 +30,13 @@ from .applications import (
 from .clawbacks import CLAWBACK_STATES, Clawback, ClawbackRepayment
 from .decisions import EligibilityDecision
 from .ledger import LedgerAccount, LedgerTransfer
-from .programs import PROGRAM_STATES, Program, ProgramVersion
+from .programs import (
+    PROGRAM_CHANGE_STATES,
+    PROGRAM_STATES,
+    Program,
+    ProgramChange,
+    ProgramVersion,
+)
 from .provider_api import IdempotentRequest, ProviderApiKey
 from .redemption import REDEMPTION_STATES, Redemption
 from .reimbursement import (
@@ -53,6 +59,7 @@ __all__ = [
     "CLAWBACK_STATES",
     "EDITABLE_STATUSES",
     "LIVE_STATUSES",
+    "PROGRAM_CHANGE_STATES",
     "PROGRAM_STATES",
     "REDEMPTION_STATES",
     "REIMBURSEMENT_STATES",
@@ -72,6 +79,7 @@ __all__ = [
     "Notification",
     "Payment",
     "Program",
+    "ProgramChange",
     "ProgramVersion",
     "ProviderApiKey",
     "Reconciliation",

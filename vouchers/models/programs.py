@@ -130,3 +130,98 @@ class ProgramVersion(models.Model):
 
     def parsed(self) -> ProgramParams:
         return ProgramParams.from_json(self.params)
+
+
+class ProgramChangeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting a second approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+C = ProgramChangeStatus
+# proposed → approved (a version is made) | rejected | withdrawn; all final.
+PROGRAM_CHANGE_STATES = StateMap(
+    statuses=ProgramChangeStatus,
+    transitions={C.PROPOSED: frozenset({C.APPROVED, C.REJECTED, C.WITHDRAWN})},
+    refusal=_("A change that is %(from)s cannot become %(to)s."),
+)
+
+
+class ProgramChange(models.Model):
+    """A proposed new version of an open or closed program's parameters
+    (four eyes): one program manager proposes, another approves it, and
+    only then is the version made (``version``). Proposed against the
+    latest version (``base``): if another version came first, it can no
+    longer be approved and is proposed again. One open proposal per
+    program at a time."""
+
+    Status = ProgramChangeStatus
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="changes"
+    )
+    base = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="+")
+    # Validated by ProgramParams.from_json before saving, like a version's.
+    params = models.JSONField(_("parameters"))
+    note = models.CharField(_("what changed"), max_length=500, blank=True)
+    # None: effective when approved.
+    effective_from = models.DateTimeField(_("effective from"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ProgramChangeStatus.choices,
+        default=ProgramChangeStatus.PROPOSED,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    version = models.OneToOneField(
+        ProgramVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="change",
+    )
+
+    class Meta:
+        verbose_name = _("program change")
+        verbose_name_plural = _("program changes")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(status="proposed"),
+                name="program_change_one_open",
+            ),
+            # Four eyes, in the database too: nobody approves or rejects
+            # their own proposal (withdrawing it is theirs).
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "withdrawn"])
+                | ~Q(decided_by=models.F("proposed_by")),
+                name="program_change_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="approved", version__isnull=False)
+                | (~Q(status="approved") & Q(version__isnull=True)),
+                name="program_change_version_iff_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed", decided_at__isnull=True)
+                | (~Q(status="proposed") & Q(decided_at__isnull=False)),
+                name="program_change_decided_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program.code} change #{self.pk}"

@@ -241,3 +241,36 @@ def mark_changes(sections: list[dict], previous: list[dict] | None) -> list[str]
     # Rows the previous version had and this one has not (a tier removed).
     changed += [row["label"] for key, row in before.items() if key not in seen]
     return changed
+
+
+def param_changes(params: dict, previous: dict) -> list[dict]:
+    """The parameters that differ between two versions, in words: each with
+    its label and its text before and after ("—" where one side has none),
+    in the order the program page shows them. What a second program manager
+    reads before approving a change."""
+    before = {row["key"]: row for s in describe_params(previous) for row in s["rows"]}
+    changes, seen = [], set()
+    for section in describe_params(params):
+        for row in section["rows"]:
+            seen.add(row["key"])
+            old = before.get(row["key"])
+            if old is None or old["text"] != row["text"]:
+                changes.append(
+                    {
+                        "section": section["title"],
+                        "label": row["label"],
+                        "before": old["text"] if old else "—",
+                        "after": row["text"],
+                    }
+                )
+    for key, row in before.items():
+        if key not in seen:
+            changes.append(
+                {
+                    "section": "",
+                    "label": row["label"],
+                    "before": row["text"],
+                    "after": "—",
+                }
+            )
+    return changes

@@ -622,5 +622,19 @@ class ProgramEditForm(ProgramForm):
     )
 
 
+class ChangeRejectForm(forms.Form):
+    """Why a proposed program change is rejected (the service requires it)."""
+
+    reason = forms.CharField(
+        label=_("Reason for rejecting"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def apply_service_error(self, exc) -> None:
+        apply_service_error(self, exc)
+
+
 class ProgramStatusForm(forms.Form):
     to_status = forms.ChoiceField(choices=Program.Status.choices)

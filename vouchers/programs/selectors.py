@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audits import actions
 from audits.models import AuditEvent
 from config.exceptions import ApplicationError
@@ -18,7 +19,7 @@ from config.exceptions import ApplicationError
 from .. import error_codes
 from ..eligibility.engine import ProgramContext
 from ..ledger.selectors import budget_remaining
-from ..models import Program, ProgramVersion
+from ..models import Program, ProgramChange, ProgramVersion
 
 S = Program.Status
 
@@ -118,6 +119,14 @@ def program_history(program: Program) -> list[tuple[AuditEvent, str]]:
                 for v in (before.get("status"), after.get("status"))
                 if v
             )
+        elif "change" in after:
+            detail = _("Change #%(n)s") % {"n": after["change"]}
+            if after.get("version"):
+                detail += " · " + _("Version %(n)s") % {"n": after["version"]}
+            if after.get("reason"):
+                detail += f" · {after['reason']}"
+            elif after.get("note"):
+                detail += f" · {after['note']}"
         elif "version" in after:
             detail = _("Version %(n)s") % {"n": after["version"]}
             if after.get("note"):
@@ -126,3 +135,34 @@ def program_history(program: Program) -> list[tuple[AuditEvent, str]]:
             detail = ""
         history.append((e, detail))
     return history
+
+
+def program_change_open(program: Program) -> ProgramChange | None:
+    """The program's change awaiting a second approval, if any (at most
+    one)."""
+    return (
+        ProgramChange.objects.filter(
+            program=program, status=ProgramChange.Status.PROPOSED
+        )
+        .select_related("proposed_by", "base")
+        .first()
+    )
+
+
+def program_changes(program: Program) -> QuerySet[ProgramChange]:
+    """The program's proposed changes, newest first, whatever became of
+    them."""
+    return ProgramChange.objects.filter(program=program).select_related(
+        "proposed_by", "decided_by", "base", "version"
+    )
+
+
+def program_changes_to_decide(user: User) -> QuerySet[ProgramChange]:
+    """Changes awaiting a second approval that ``user`` may decide: every
+    open proposal but their own, oldest first."""
+    return (
+        ProgramChange.objects.filter(status=ProgramChange.Status.PROPOSED)
+        .exclude(proposed_by=user)
+        .select_related("program", "proposed_by")
+        .order_by("proposed_at", "id")
+    )

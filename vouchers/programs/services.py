@@ -1,5 +1,6 @@
-"""Writes on programs: create, change parameters (a new version), open,
-close, archive. Each runs in one transaction with its audit event."""
+"""Writes on programs: create, change parameters (a new version: directly
+for a draft, proposed and approved by a second program manager once it is
+open), open, close, archive. Each runs in one transaction with its audit event."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import has_role
+from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
@@ -22,7 +25,13 @@ from .. import error_codes
 from ..eligibility.errors import ParamsError
 from ..ledger.services import program_fund
 from ..lock_objects import program_lock
-from ..models import PROGRAM_STATES, Program, ProgramVersion
+from ..models import (
+    PROGRAM_CHANGE_STATES,
+    PROGRAM_STATES,
+    Program,
+    ProgramChange,
+    ProgramVersion,
+)
 from .params import ProgramParams
 from .selectors import program_version_at
 
@@ -114,20 +123,14 @@ def program_create(
     return program
 
 
-@transaction.atomic
-def program_change_params(
-    *,
-    program: Program,
-    params: dict[str, Any],
-    actor: User | None,
-    note: str = "",
-    effective_from: datetime | None = None,
-) -> ProgramVersion:
-    """A new version of the parameters, effective from now (or a later
-    moment). Earlier decisions keep pointing at the version they used. A
-    change of the budget moves money in the ledger, so it takes effect at
-    once."""
-    program = program_lock(program.pk, exclusive=True)
+def _version_checked(
+    program: Program, params: dict[str, Any], effective_from: datetime | None
+) -> tuple[ProgramParams, ProgramVersion | None, datetime]:
+    """A new version's parameters validated against the latest version:
+    something changed, it takes effect after the latest one and not in the
+    past, and a change of the budget of a funded program takes effect at
+    once. Returns the parsed parameters, the latest version and the moment
+    it takes effect (now when not given)."""
     if program.status == S.ARCHIVED:
         raise ApplicationError(
             _("An archived program cannot be changed."),
@@ -160,6 +163,21 @@ def program_change_params(
             ),
             field="effective_from",
         )
+    return parsed, latest, effective_from
+
+
+def _version_make(
+    program: Program,
+    parsed: ProgramParams,
+    latest: ProgramVersion | None,
+    *,
+    effective_from: datetime,
+    note: str,
+    created_by: User | None,
+    actor: User | None,
+) -> ProgramVersion:
+    """Write the checked version (the program locked exclusively), fund a
+    changed budget, and record it."""
     number = (program.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ProgramVersion.objects.create(
         program=program,
@@ -167,7 +185,7 @@ def program_change_params(
         effective_from=effective_from,
         params=parsed.to_json(),
         note=note.strip(),
-        created_by=actor,
+        created_by=created_by,
     )
     if program.status in (S.OPEN, S.CLOSED):
         program_fund(program=program, budget=parsed.budget, actor=actor)
@@ -184,6 +202,246 @@ def program_change_params(
         },
     )
     return version
+
+
+@transaction.atomic
+def program_change_params(
+    *,
+    program: Program,
+    params: dict[str, Any],
+    actor: User | None,
+    note: str = "",
+    effective_from: datetime | None = None,
+) -> ProgramVersion:
+    """A new version of a draft program's parameters, effective from now
+    (or a later moment). A draft is one manager's preparation and binds
+    nobody; once a program is open (or closed), a change is a proposal
+    that a second program manager approves (``program_change_propose``,
+    ``program_change_approve``), and this refuses it."""
+    program = program_lock(program.pk, exclusive=True)
+    if program.status in (S.OPEN, S.CLOSED):
+        raise ApplicationError(
+            _(
+                "This program is %(status)s: a change of its parameters needs a second program manager's approval. Propose it instead."
+            )
+            % {"status": program.get_status_display()},
+            code=error_codes.FOUR_EYES,
+        )
+    parsed, latest, effective_from = _version_checked(program, params, effective_from)
+    return _version_make(
+        program,
+        parsed,
+        latest,
+        effective_from=effective_from,
+        note=note,
+        created_by=actor,
+        actor=actor,
+    )
+
+
+# -- four eyes: a change of an open or closed program ---------------------------------
+
+
+def _manager_or_refuse(user: User | None) -> User:
+    if user is None or not has_role(user, Role.PROGRAM_MANAGER):
+        raise ApplicationError(
+            _("Only a program manager can propose or decide a program change."),
+            code=error_codes.OUT_OF_SCOPE,
+        )
+    return user
+
+
+def _change_locked(change: ProgramChange) -> tuple[Program, ProgramChange]:
+    """The change's program (exclusively, as a version change needs) and
+    the change, locked in that order."""
+    program = program_lock(change.program_id, exclusive=True)
+    change = (
+        ProgramChange.objects.select_for_update(of=("self",))
+        .select_related("base", "proposed_by")
+        .get(pk=change.pk)
+    )
+    return program, change
+
+
+def _change_snapshot(change: ProgramChange) -> dict[str, Any]:
+    return {
+        "change": change.pk,
+        "status": change.status,
+        "base_version": change.base.number,
+        "effective_from": change.effective_from.isoformat()
+        if change.effective_from
+        else None,
+        "params": change.params,
+        "note": change.note,
+    }
+
+
+@transaction.atomic
+def program_change_propose(
+    *,
+    program: Program,
+    params: dict[str, Any],
+    actor: User,
+    note: str = "",
+    effective_from: datetime | None = None,
+) -> ProgramChange:
+    """A program manager proposes new parameters for an open or closed
+    program: checked as a version would be, then kept until a second
+    program manager approves it. ``effective_from`` None: effective when
+    approved (a budget change always is). One open proposal per program."""
+    _manager_or_refuse(actor)
+    program = program_lock(program.pk, exclusive=True)
+    if program.status not in (S.OPEN, S.CLOSED):
+        raise ApplicationError(
+            _(
+                "Only an open or closed program's changes need a second approval; a draft is changed directly."
+            ),
+            code=error_codes.TRANSITION,
+        )
+    parsed, latest, _moment = _version_checked(program, params, effective_from)
+    assert latest is not None  # every program is created with its version 1
+    if ProgramChange.objects.filter(
+        program=program, status=ProgramChange.Status.PROPOSED
+    ).exists():
+        raise ApplicationError(
+            _(
+                "Another change of this program is awaiting approval: have it approved, rejected or withdrawn first."
+            ),
+            code=error_codes.CHANGE_PENDING,
+        )
+    change = ProgramChange.objects.create(
+        program=program,
+        base=latest,
+        params=parsed.to_json(),
+        note=note.strip(),
+        effective_from=effective_from,
+        proposed_by=actor,
+    )
+    audit_event_record(
+        action=actions.PROGRAM_CHANGE_PROPOSED,
+        actor=actor,
+        target=program,
+        after=_change_snapshot(change),
+    )
+    return change
+
+
+def _decidable_or_refuse(change: ProgramChange, to: str, actor: User) -> None:
+    PROGRAM_CHANGE_STATES.check(change.status, to)
+    if actor.pk == change.proposed_by_id:
+        raise ApplicationError(
+            _(
+                "You proposed this change: another program manager must approve or reject it."
+            ),
+            code=error_codes.FOUR_EYES,
+        )
+
+
+@transaction.atomic
+def program_change_approve(*, change: ProgramChange, actor: User) -> ProgramVersion:
+    """A second program manager (not the proposer) approves the change: the
+    version is made from the proposal, effective from its date, or now if
+    it gave none or the date has passed. Refused when another version was
+    made since the proposal (it would silently undo that one)."""
+    _manager_or_refuse(actor)
+    program, change = _change_locked(change)
+    _decidable_or_refuse(change, ProgramChange.Status.APPROVED, actor)
+    latest = program.versions.order_by("-number").first()
+    if latest is None or latest.pk != change.base_id:
+        raise ApplicationError(
+            _(
+                "Version %(n)s was made after this change was proposed: reject it and propose the change again on the current version."
+            )
+            % {"n": latest.number if latest else "?"},
+            code=error_codes.CHANGE_STALE,
+        )
+    now = timezone.now()
+    later = (
+        change.effective_from
+        if change.effective_from and change.effective_from > now
+        else None
+    )
+    parsed, latest, effective_from = _version_checked(program, change.params, later)
+    version = _version_make(
+        program,
+        parsed,
+        latest,
+        effective_from=effective_from,
+        note=change.note,
+        created_by=change.proposed_by,
+        actor=actor,
+    )
+    before = _change_snapshot(change)
+    change.status = ProgramChange.Status.APPROVED
+    change.decided_by = actor
+    change.decided_at = now
+    change.version = version
+    change.save(update_fields=["status", "decided_by", "decided_at", "version"])
+    audit_event_record(
+        action=actions.PROGRAM_CHANGE_APPROVED,
+        actor=actor,
+        target=program,
+        before=before,
+        after={**_change_snapshot(change), "version": version.number},
+    )
+    return version
+
+
+@transaction.atomic
+def program_change_reject(
+    *, change: ProgramChange, actor: User, reason: str
+) -> ProgramChange:
+    """A second program manager rejects the change, with a reason; nothing
+    of it takes effect."""
+    _manager_or_refuse(actor)
+    program, change = _change_locked(change)
+    _decidable_or_refuse(change, ProgramChange.Status.REJECTED, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            _("Give the reason for rejecting the change."),
+            field="reason",
+            code=error_codes.INVALID,
+        )
+    before = _change_snapshot(change)
+    change.status = ProgramChange.Status.REJECTED
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_reason = reason[:500]
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_event_record(
+        action=actions.PROGRAM_CHANGE_REJECTED,
+        actor=actor,
+        target=program,
+        before=before,
+        after={**_change_snapshot(change), "reason": change.decision_reason},
+    )
+    return change
+
+
+@transaction.atomic
+def program_change_withdraw(*, change: ProgramChange, actor: User) -> ProgramChange:
+    """The proposer withdraws their change before it is decided."""
+    program, change = _change_locked(change)
+    PROGRAM_CHANGE_STATES.check(change.status, ProgramChange.Status.WITHDRAWN)
+    if actor.pk != change.proposed_by_id:
+        raise ApplicationError(
+            _("Only the manager who proposed the change can withdraw it."),
+            code=error_codes.OUT_OF_SCOPE,
+        )
+    before = _change_snapshot(change)
+    change.status = ProgramChange.Status.WITHDRAWN
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_event_record(
+        action=actions.PROGRAM_CHANGE_WITHDRAWN,
+        actor=actor,
+        target=program,
+        before=before,
+        after=_change_snapshot(change),
+    )
+    return change
 
 
 @transaction.atomic

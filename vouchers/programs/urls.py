@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:code>/edit/", views.program_edit, name="edit"),
     path("<str:code>/status/", views.program_status, name="status"),
     path("<str:code>/versions/<int:number>/", views.program_version, name="version"),
+    path("<str:code>/changes/<int:pk>/", views.program_change, name="change"),
 ]

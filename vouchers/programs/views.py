@@ -9,6 +9,7 @@ request and makes one service call; the parameters are built by the form.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +23,16 @@ from accounts.roles import Role
 from config.exceptions import ApplicationError
 from config.money import yuan
 
-from ..models import PROGRAM_STATES, Program, ProgramVersion
+from ..models import PROGRAM_STATES, Program, ProgramChange, ProgramVersion
 from ..permissions import PROGRAM_EDITORS, PROGRAM_READERS
 from . import selectors, services
-from .describe import describe_params, mark_changes
-from .forms import ProgramCreateForm, ProgramEditForm, ProgramStatusForm
+from .describe import describe_params, mark_changes, param_changes
+from .forms import (
+    ChangeRejectForm,
+    ProgramCreateForm,
+    ProgramEditForm,
+    ProgramStatusForm,
+)
 
 S = Program.Status
 # The order the status buttons are shown in.
@@ -103,6 +109,8 @@ def program_detail(request, code):
             "can_edit": is_manager and program.status != S.ARCHIVED,
             "next_statuses": next_statuses,
             "history": selectors.program_history(program),
+            "open_change": selectors.program_change_open(program),
+            "changes": list(selectors.program_changes(program)[:20]),
             "breadcrumbs": [
                 (_("Programs"), reverse("programs:list")),
                 (program.code, None),
@@ -187,22 +195,55 @@ def program_edit(request, code):
     if program.status == S.ARCHIVED:
         messages.error(request, _("An archived program cannot be changed."))
         return redirect("programs:detail", code=program.code)
+    # Once open, a change is a proposal a second manager approves (four
+    # eyes, services.program_change_propose); one at a time.
+    four_eyes = program.status in (S.OPEN, S.CLOSED)
+    pending = selectors.program_change_open(program) if four_eyes else None
+    if pending is not None:
+        messages.info(
+            request,
+            _(
+                "A change of this program awaits a second approval: it is decided or withdrawn before another is proposed."
+            ),
+        )
+        return redirect("programs:change", code=program.code, pk=pending.pk)
     # The latest version, not the one in force: a version scheduled for later
     # is the one the next change builds on.
     latest = program.versions.order_by("-number").first()
     form = ProgramEditForm.from_params(latest.params, data=request.POST or None)
+    if four_eyes:
+        form.fields["effective_from"].help_text = _(
+            "Leave empty for when the second program manager approves it. Applications decided before then keep the version they were decided under."
+        )
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.program_change_params(
-                program=program,
-                params=form.to_params(),
-                actor=request.user,
-                note=form.cleaned_data["note"],
-                effective_from=form.cleaned_data["effective_from"],
-            )
+            if four_eyes:
+                change = services.program_change_propose(
+                    program=program,
+                    params=form.to_params(),
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    effective_from=form.cleaned_data["effective_from"],
+                )
+            else:
+                version = services.program_change_params(
+                    program=program,
+                    params=form.to_params(),
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    effective_from=form.cleaned_data["effective_from"],
+                )
         except ApplicationError as exc:
             form.apply_service_error(exc)
         else:
+            if four_eyes:
+                messages.success(
+                    request,
+                    _(
+                        "The change is proposed. It takes effect once another program manager approves it."
+                    ),
+                )
+                return redirect("programs:change", code=program.code, pk=change.pk)
             messages.success(
                 request,
                 _("Version %(n)s has been saved.") % {"n": version.number},
@@ -215,10 +256,78 @@ def program_edit(request, code):
             "form": form,
             "program": program,
             "latest": latest,
+            "four_eyes": four_eyes,
             "breadcrumbs": [
                 (_("Programs"), reverse("programs:list")),
                 (program.code, reverse("programs:detail", args=[program.code])),
                 (_("Change parameters"), None),
+            ],
+        },
+    )
+
+
+@role_required(*PROGRAM_READERS)
+def program_change(request, code, pk):
+    """A proposed change: what it changes in words against the version it
+    was proposed on, and, for another program manager, approve or reject
+    (with a reason); for its proposer, withdraw. POST is for program
+    managers only."""
+    program = get_object_or_404(Program.objects.select_related("region"), code=code)
+    change = get_object_or_404(
+        selectors.program_changes(program), program=program, pk=pk
+    )
+    is_manager = Role.PROGRAM_MANAGER in user_roles(request.user)
+    reject_form = ChangeRejectForm(
+        request.POST if request.POST.get("action") == "reject" else None
+    )
+    if request.method == "POST":
+        if not is_manager:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                version = services.program_change_approve(
+                    change=change, actor=request.user
+                )
+                messages.success(
+                    request,
+                    _("Approved: version %(n)s is made from the change.")
+                    % {"n": version.number},
+                )
+                return redirect("programs:detail", code=program.code)
+            if action == "reject" and reject_form.is_valid():
+                services.program_change_reject(
+                    change=change,
+                    actor=request.user,
+                    reason=reject_form.cleaned_data["reason"],
+                )
+                messages.success(request, _("The change is rejected."))
+                return redirect("programs:change", code=program.code, pk=change.pk)
+            if action == "withdraw":
+                services.program_change_withdraw(change=change, actor=request.user)
+                messages.success(request, _("The change is withdrawn."))
+                return redirect("programs:detail", code=program.code)
+        except ApplicationError as exc:
+            if action == "reject":
+                reject_form.apply_service_error(exc)
+            else:
+                messages.error(request, exc.message)
+    proposed = change.status == ProgramChange.Status.PROPOSED
+    mine = change.proposed_by_id == request.user.pk
+    return render(
+        request,
+        "vouchers/programs/change.html",
+        {
+            "program": program,
+            "change": change,
+            "changes": param_changes(change.params, change.base.params),
+            "may_decide": is_manager and proposed and not mine,
+            "may_withdraw": is_manager and proposed and mine,
+            "reject_form": reject_form,
+            "breadcrumbs": [
+                (_("Programs"), reverse("programs:list")),
+                (program.code, reverse("programs:detail", args=[program.code])),
+                (_("Change #%(n)s") % {"n": change.pk}, None),
             ],
         },
     )

@@ -30,7 +30,7 @@ from enterprises.models import (
 from enterprises.uscc import make_uscc
 from vouchers.demo.applications import load_application_demo
 from vouchers.demo.lifecycle import load_lifecycle_demo
-from vouchers.demo.programs import load_demo_programs
+from vouchers.demo.programs import load_demo_programs, load_program_change_demo
 from vouchers.demo.redemptions import load_redemption_demo
 from vouchers.demo.reimbursements import load_reimbursement_demo
 from vouchers.demo.settlement import load_settlement_demo
@@ -43,6 +43,8 @@ DEMO_USERS = [
     ("reviewer.hangzhou@example.com", "周审核（杭州市）", Role.REVIEWER, "330100"),
     ("reviewer.province@example.com", "吴审核（省厅）", Role.REVIEWER, "330000"),
     ("manager@example.com", "赵管理（省厅）", Role.PROGRAM_MANAGER, "330000"),
+    # A second program manager: program changes need two (four eyes).
+    ("manager.deputy@example.com", "钱副管理（省厅）", Role.PROGRAM_MANAGER, "330000"),
     ("auditor@example.com", "孙审计", Role.AUDITOR, "330000"),
 ]
 ADMIN_EMAIL = "admin@example.com"
@@ -92,6 +94,11 @@ class Command(BaseCommand):
             )["statements"]
             register["reimbursements"] = load_reimbursement_demo()["reimbursements"]
             register |= load_lifecycle_demo(manager=manager)
+            register["program changes"] = load_program_change_demo(
+                proposer=get_user_model().objects.get(
+                    email="manager.deputy@example.com"
+                )
+            )
             register |= load_flags_demo()
             register |= load_reports_demo()
             register |= load_chain_demo()
