@@ -46,6 +46,7 @@ PROGRAM_CHANGE_PROPOSED = "program.change_proposed"
 PROGRAM_CHANGE_APPROVED = "program.change_approved"
 PROGRAM_CHANGE_REJECTED = "program.change_rejected"
 PROGRAM_CHANGE_WITHDRAWN = "program.change_withdrawn"
+PROGRAM_CHANGE_IMPACT_EXPORTED = "program.change_impact_exported"
 ELIGIBILITY_RESCREENED = "eligibility.rescreened"
 APPLICATION_CREATED = "application.created"
 APPLICATION_UPDATED = "application.updated"
@@ -145,6 +146,7 @@ LABELS = {
     PROGRAM_CHANGE_APPROVED: _("Program change approved by a second manager"),
     PROGRAM_CHANGE_REJECTED: _("Program change rejected"),
     PROGRAM_CHANGE_WITHDRAWN: _("Program change withdrawn"),
+    PROGRAM_CHANGE_IMPACT_EXPORTED: _("What-if of a program change downloaded (XLSX)"),
     ELIGIBILITY_RESCREENED: _("Register re-screened against a program"),
     APPLICATION_CREATED: _("Application started"),
     APPLICATION_UPDATED: _("Application draft saved"),

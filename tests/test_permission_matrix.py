@@ -109,6 +109,7 @@ from vouchers.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from vouchers.programs.whatif import impact_compute
 from vouchers.provider_api.services import api_key_create
 from vouchers.redemption.services import Charge, redemption_charge, redemption_dispute
 
@@ -550,6 +551,10 @@ def _build_world() -> World:
         params={**base.params, "base_rate": "0.25"},
         note="补贴比例调整",
         proposed_by=make_role_user(Role.PROGRAM_MANAGER, region="330000"),
+    )
+    ProgramChange.objects.filter(pk=world.program_change.pk).update(
+        impact_status=ProgramChange.Impact.DONE,
+        impact=impact_compute(world.program_change),
     )
     return world
 
@@ -1317,6 +1322,10 @@ EXPECTED: dict[str, Spec] = {
             done=_program_change_approved,
             writers=frozenset({"program_manager"}),
         ),
+    ),
+    "programs:change-impact-xlsx": Spec(
+        PROGRAM_READERS_PAGE,
+        kwargs=lambda w: {"code": w.program.code, "pk": w.program_change.pk},
     ),
     "programs:create": Spec(role_page(Role.PROGRAM_MANAGER)),
     # The world's program has a change awaiting approval: the form sends the

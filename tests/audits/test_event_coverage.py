@@ -55,6 +55,9 @@ WORKFLOW = {
     "vouchers.programs.services:program_change_approve": "program change approved",
     "vouchers.programs.services:program_change_reject": "program change rejected",
     "vouchers.programs.services:program_change_withdraw": "program change withdrawn",
+    "vouchers.programs.services:program_change_impact_exported": (
+        "program change what-if downloaded"
+    ),
     "vouchers.programs.services:program_set_status": "program opened",
 }
 

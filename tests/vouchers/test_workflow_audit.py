@@ -285,6 +285,17 @@ def _program_change_reject():
     )
 
 
+def _program_change_impact_exported():
+    program, proposer, change = _proposed()
+    return Case(
+        call=lambda: programs.program_change_impact_exported(
+            change=change, actor=proposer
+        ),
+        expected=Counter({actions.PROGRAM_CHANGE_IMPACT_EXPORTED: 1}),
+        state=_change_state(program),
+    )
+
+
 def _program_change_withdraw():
     program, proposer, change = _proposed()
     return Case(
@@ -332,6 +343,7 @@ CASES = {
     "program change approved": _program_change_approve,
     "program change rejected": _program_change_reject,
     "program change withdrawn": _program_change_withdraw,
+    "program change what-if downloaded": _program_change_impact_exported,
     "program opened": _program_open,
     "register re-screened": _rescreen,
 }

@@ -139,6 +139,12 @@ class ProgramChangeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class ImpactStatus(models.TextChoices):
+    PENDING = "pending", _("Being computed")
+    DONE = "done", _("Computed")
+    FAILED = "failed", _("Could not be computed")
+
+
 C = ProgramChangeStatus
 # proposed → approved (a version is made) | rejected | withdrawn; all final.
 PROGRAM_CHANGE_STATES = StateMap(
@@ -157,6 +163,7 @@ class ProgramChange(models.Model):
     program at a time."""
 
     Status = ProgramChangeStatus
+    Impact = ImpactStatus
 
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="changes"
@@ -193,6 +200,13 @@ class ProgramChange(models.Model):
         on_delete=models.PROTECT,
         related_name="change",
     )
+    # What the proposal would have done on the program's past applications
+    # (vouchers.programs.whatif), computed in the background after the
+    # proposal; derived data, recomputed on request.
+    impact_status = models.CharField(
+        max_length=10, choices=ImpactStatus.choices, default=ImpactStatus.PENDING
+    )
+    impact = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("program change")

@@ -34,6 +34,7 @@ from ..models import (
 )
 from .params import ProgramParams
 from .selectors import program_version_at
+from .whatif import impact_request
 
 S = Program.Status
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
@@ -323,6 +324,7 @@ def program_change_propose(
         target=program,
         after=_change_snapshot(change),
     )
+    impact_request(change)  # the what-if, in the background after commit
     return change
 
 
@@ -467,3 +469,18 @@ def program_set_status(
         after={"status": to_status},
     )
     return program
+
+
+@transaction.atomic
+def program_change_impact_exported(*, change: ProgramChange, actor: User) -> None:
+    """The what-if's workbook was downloaded (it names enterprises and
+    amounts): audited like the other exports."""
+    audit_event_record(
+        action=actions.PROGRAM_CHANGE_IMPACT_EXPORTED,
+        actor=actor,
+        target=change.program,
+        after={
+            "change": change.pk,
+            "applications": (change.impact or {}).get("applications", 0),
+        },
+    )

@@ -14,4 +14,9 @@ urlpatterns = [
     path("<str:code>/status/", views.program_status, name="status"),
     path("<str:code>/versions/<int:number>/", views.program_version, name="version"),
     path("<str:code>/changes/<int:pk>/", views.program_change, name="change"),
+    path(
+        "<str:code>/changes/<int:pk>/what-if.xlsx",
+        views.program_change_impact_xlsx,
+        name="change-impact-xlsx",
+    ),
 ]

@@ -8,24 +8,31 @@ request and makes one service call; the parameters are built by the form.
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required, user_roles
 from accounts.roles import Role
 from config.exceptions import ApplicationError
-from config.money import yuan
+from config.formats import moment
+from config.money import percent, yuan
 
 from ..models import PROGRAM_STATES, Program, ProgramChange, ProgramVersion
 from ..permissions import PROGRAM_EDITORS, PROGRAM_READERS
-from . import selectors, services
+from . import selectors, services, whatif
 from .describe import describe_params, mark_changes, param_changes
 from .forms import (
     ChangeRejectForm,
@@ -33,6 +40,7 @@ from .forms import (
     ProgramEditForm,
     ProgramStatusForm,
 )
+from .whatif import impact_request
 
 S = Program.Status
 # The order the status buttons are shown in.
@@ -303,6 +311,11 @@ def program_change(request, code, pk):
                 )
                 messages.success(request, _("The change is rejected."))
                 return redirect("programs:change", code=program.code, pk=change.pk)
+            if action == "impact":
+                with transaction.atomic():
+                    impact_request(change)
+                messages.success(request, _("The what-if is being computed again."))
+                return redirect("programs:change", code=program.code, pk=change.pk)
             if action == "withdraw":
                 services.program_change_withdraw(change=change, actor=request.user)
                 messages.success(request, _("The change is withdrawn."))
@@ -321,6 +334,8 @@ def program_change(request, code, pk):
             "program": program,
             "change": change,
             "changes": param_changes(change.params, change.base.params),
+            "impact": _impact_view(change),
+            "is_manager": is_manager,
             "may_decide": is_manager and proposed and not mine,
             "may_withdraw": is_manager and proposed and mine,
             "reject_form": reject_form,
@@ -331,6 +346,85 @@ def program_change(request, code, pk):
             ],
         },
     )
+
+
+def _impact_view(change: ProgramChange) -> dict | None:
+    """The what-if as the change page shows it: totals formatted, rules by
+    title, cities and size classes by name."""
+    impact = change.impact
+    if change.impact_status != ProgramChange.Impact.DONE or not impact:
+        return None
+    english = (get_language() or "").startswith("en")
+
+    def groups(rows, name):
+        return [
+            {
+                "name": name(g),
+                "applications": g["applications"],
+                "eligible_before": g["eligible_before"],
+                "eligible_after": g["eligible_after"],
+                "subsidy_before": yuan(Decimal(g["subsidy_before"])),
+                "subsidy_after": yuan(Decimal(g["subsidy_after"])),
+            }
+            for g in rows
+        ]
+
+    budget = Decimal(impact["budget"])
+    after = Decimal(impact["subsidy_after"])
+    return {
+        **{
+            k: impact[k]
+            for k in (
+                "applications",
+                "eligible_before",
+                "eligible_after",
+                "became_eligible",
+                "became_ineligible",
+            )
+        },
+        "computed_at": moment(datetime.fromisoformat(impact["computed_at"])),
+        "subsidy_before": yuan(Decimal(impact["subsidy_before"])),
+        "subsidy_after": yuan(after),
+        "budget": yuan(budget),
+        "share": percent((after / budget).quantize(Decimal("0.001")))
+        if budget
+        else "—",
+        "over_budget": after > budget,
+        "newly_failed": [
+            (whatif.rule_title(code), n)
+            for code, n in impact["newly_failed_by_rule"].items()
+        ],
+        "no_longer_failed": [
+            (whatif.rule_title(code), n)
+            for code, n in impact["no_longer_failed_by_rule"].items()
+        ],
+        "by_city": groups(
+            impact["by_city"], lambda g: g["name_en"] if english else g["name_zh"]
+        ),
+        "by_size_class": groups(
+            impact["by_size_class"], lambda g: whatif.size_label(g["key"])
+        ),
+    }
+
+
+@role_required(*PROGRAM_READERS)
+def program_change_impact_xlsx(request, code, pk):
+    """The what-if of a change as XLSX (audited)."""
+    program = get_object_or_404(Program, code=code)
+    change = get_object_or_404(
+        ProgramChange.objects.select_related("program"), program=program, pk=pk
+    )
+    if change.impact_status != ProgramChange.Impact.DONE:
+        raise Http404
+    services.program_change_impact_exported(change=change, actor=request.user)
+    response = HttpResponse(
+        whatif.impact_xlsx(change),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{program.code}-change-{change.pk}-what-if.xlsx"'
+    )
+    return response
 
 
 @role_required(*PROGRAM_EDITORS)
