@@ -339,6 +339,43 @@ def _decidable_or_refuse(change: ProgramChange, to: str, actor: User) -> None:
         )
 
 
+def _change_close(
+    program: Program,
+    change: ProgramChange,
+    to: str,
+    *,
+    actor: User,
+    action: str,
+    reason: str = "",
+    version: ProgramVersion | None = None,
+) -> None:
+    """Move the locked change to its final status, by ``actor``, and record
+    it (before and after, with the reason or the version made)."""
+    before = _change_snapshot(change)
+    change.status = to
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_reason = reason[:500]
+    change.version = version
+    change.save(
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "version",
+        ]
+    )
+    after = _change_snapshot(change)
+    if reason:
+        after["reason"] = change.decision_reason
+    if version is not None:
+        after["version"] = version.number
+    audit_event_record(
+        action=action, actor=actor, target=program, before=before, after=after
+    )
+
+
 @transaction.atomic
 def program_change_approve(*, change: ProgramChange, actor: User) -> ProgramVersion:
     """A second program manager (not the proposer) approves the change: the
@@ -373,18 +410,13 @@ def program_change_approve(*, change: ProgramChange, actor: User) -> ProgramVers
         created_by=change.proposed_by,
         actor=actor,
     )
-    before = _change_snapshot(change)
-    change.status = ProgramChange.Status.APPROVED
-    change.decided_by = actor
-    change.decided_at = now
-    change.version = version
-    change.save(update_fields=["status", "decided_by", "decided_at", "version"])
-    audit_event_record(
-        action=actions.PROGRAM_CHANGE_APPROVED,
+    _change_close(
+        program,
+        change,
+        ProgramChange.Status.APPROVED,
         actor=actor,
-        target=program,
-        before=before,
-        after={**_change_snapshot(change), "version": version.number},
+        action=actions.PROGRAM_CHANGE_APPROVED,
+        version=version,
     )
     return version
 
@@ -405,18 +437,13 @@ def program_change_reject(
             field="reason",
             code=error_codes.INVALID,
         )
-    before = _change_snapshot(change)
-    change.status = ProgramChange.Status.REJECTED
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_reason = reason[:500]
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit_event_record(
-        action=actions.PROGRAM_CHANGE_REJECTED,
+    _change_close(
+        program,
+        change,
+        ProgramChange.Status.REJECTED,
         actor=actor,
-        target=program,
-        before=before,
-        after={**_change_snapshot(change), "reason": change.decision_reason},
+        action=actions.PROGRAM_CHANGE_REJECTED,
+        reason=reason,
     )
     return change
 
@@ -431,17 +458,12 @@ def program_change_withdraw(*, change: ProgramChange, actor: User) -> ProgramCha
             _("Only the manager who proposed the change can withdraw it."),
             code=error_codes.OUT_OF_SCOPE,
         )
-    before = _change_snapshot(change)
-    change.status = ProgramChange.Status.WITHDRAWN
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_event_record(
-        action=actions.PROGRAM_CHANGE_WITHDRAWN,
+    _change_close(
+        program,
+        change,
+        ProgramChange.Status.WITHDRAWN,
         actor=actor,
-        target=program,
-        before=before,
-        after=_change_snapshot(change),
+        action=actions.PROGRAM_CHANGE_WITHDRAWN,
     )
     return change
 
