@@ -161,6 +161,12 @@ def test_a_rejection_needs_a_reason_and_changes_nothing_in_force(
         programs.program_change_reject(change=change, actor=second, reason="  ")
     assert refused.value.field == "reason"
 
+    before = writes()
+    with pytest.raises(ApplicationError) as too_long:
+        programs.program_change_reject(change=change, actor=second, reason="理" * 501)
+    assert too_long.value.field == "reason"
+    assert writes() == before
+
     programs.program_change_reject(change=change, actor=second, reason="测算依据不足")
 
     change.refresh_from_db()

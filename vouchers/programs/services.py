@@ -37,6 +37,8 @@ from .selectors import program_version_at
 from .whatif import impact_request
 
 S = Program.Status
+# The longest reason a change is rejected with (the column holds 500).
+REASON_MAX = 500
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 
 
@@ -355,7 +357,7 @@ def _change_close(
     change.status = to
     change.decided_by = actor
     change.decided_at = timezone.now()
-    change.decision_reason = reason[:500]
+    change.decision_reason = reason
     change.version = version
     change.save(
         update_fields=[
@@ -434,6 +436,12 @@ def program_change_reject(
     if not reason:
         raise ApplicationError(
             _("Give the reason for rejecting the change."),
+            field="reason",
+            code=error_codes.INVALID,
+        )
+    if len(reason) > REASON_MAX:
+        raise ApplicationError(
+            _("Keep the reason to %(n)s characters.") % {"n": REASON_MAX},
             field="reason",
             code=error_codes.INVALID,
         )
