@@ -58,6 +58,11 @@ APPLICATION_REJECTED = "application.rejected"
 APPLICATION_APPROVED = "application.approved"
 APPLICATION_WITHDRAWN = "application.withdrawn"
 VOUCHER_ISSUED = "voucher.issued"
+NOTICE_STARTED = "notice.started"
+NOTICE_OBJECTED = "notice.objected"
+NOTICE_OBJECTION_UPHELD = "notice.objection_upheld"
+NOTICE_OBJECTION_DISMISSED = "notice.objection_dismissed"
+NOTICE_EVIDENCE_VIEWED = "notice.evidence_viewed"
 CHARGE_HELD = "charge.held"
 CHARGE_CONFIRMED = "charge.confirmed"
 CHARGE_CONFIRMED_BY_WINDOW = "charge.confirmed_by_window"
@@ -158,6 +163,11 @@ LABELS = {
     APPLICATION_APPROVED: _("Application approved"),
     APPLICATION_WITHDRAWN: _("Application withdrawn"),
     VOUCHER_ISSUED: _("Voucher issued"),
+    NOTICE_STARTED: _("Final approval: in public notice, amount reserved"),
+    NOTICE_OBJECTED: _("Objection to an application in public notice"),
+    NOTICE_OBJECTION_UPHELD: _("Objection upheld: application rejected"),
+    NOTICE_OBJECTION_DISMISSED: _("Objection dismissed"),
+    NOTICE_EVIDENCE_VIEWED: _("Evidence of an objection opened"),
     CHARGE_HELD: _("Charge held on a voucher"),
     CHARGE_CONFIRMED: _("Charge confirmed by the enterprise"),
     CHARGE_CONFIRMED_BY_WINDOW: _(

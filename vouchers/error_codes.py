@@ -61,3 +61,8 @@ DUPLICATE_REFERENCE = "duplicate_reference"  # the payment reference is used alr
 # Webhooks (a provider's endpoints)
 WEBHOOK_URL = "webhook_url"  # not an HTTPS URL of a public host
 WEBHOOK_LIMIT = "webhook_limit"  # the provider has the most endpoints allowed
+
+# Public notice (公示)
+NOTICE_CLOSED = "notice_closed"  # the notice period is over, or it was decided
+OBJECTION_OPEN = "objection_open"  # an objection waits: the voucher is not issued
+OBJECTION_DECIDED = "objection_decided"  # the objection was already resolved

@@ -43,6 +43,12 @@ voucher comes before any budget row, as nothing that holds a budget row
 the clawback's row (FOR UPDATE), then the program's repayments and
 recovered accounts.
 
+Public notice (公示): the application (it stands for its notice and the
+notice's objections: every change to them locks it first), then the
+enterprise and the program as for an approval, then the program's budget
+and reserved accounts in primary-key order (``notice_accounts_lock``): the
+reservation moves money budget → reserved, the issuance or rejection back.
+
 Settlement: a statement's row (FOR UPDATE) first, then the provider's
 payable and paid-out accounts in primary-key order (payment). Building a
 statement locks the confirmed charges it lists (final rows only a
@@ -75,6 +81,7 @@ __all__ = [
     "clawback_lock",
     "enterprise_lock",
     "funding_accounts_lock",
+    "notice_accounts_lock",
     "program_lock",
     "redemption_lock",
     "reimbursement_lock",
@@ -110,6 +117,21 @@ def budget_accounts_lock(program: Program) -> list[LedgerAccount]:
     return list(
         LedgerAccount.objects.select_for_update()
         .filter(program=program, kind=LedgerAccount.Kind.BUDGET, voucher=None)
+        .order_by("pk")
+    )
+
+
+def notice_accounts_lock(program: Program) -> list[LedgerAccount]:
+    """The program's budget and reserved accounts (one each per funding
+    source), locked in primary-key order: a public notice moves money
+    between them."""
+    return list(
+        LedgerAccount.objects.select_for_update()
+        .filter(
+            program=program,
+            kind__in=(LedgerAccount.Kind.BUDGET, LedgerAccount.Kind.RESERVED),
+            voucher=None,
+        )
         .order_by("pk")
     )
 

@@ -23,7 +23,7 @@ from django.db.models import Max
 from audits import services as audit_services
 from audits.models import AuditEvent
 from tests.audits.coverage import audits as audit_cases
-from tests.audits.coverage import redemption, register, settlement
+from tests.audits.coverage import notice, redemption, register, settlement
 from tests.vouchers import test_workflow_audit as workflow
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,7 @@ CASES = {
     **register.CASES,
     **redemption.CASES,
     **settlement.CASES,
+    **notice.CASES,
 }
 
 # Services whose case is in tests/vouchers/test_workflow_audit.py (the
@@ -109,6 +110,12 @@ NO_EVENT = {
         "(audited)"
     ),
     "vouchers.ledger.services:voucher_fund": "inside voucher_issue (audited)",
+    "vouchers.ledger.services:notice_reserve": "inside notice_open (audited)",
+    "vouchers.ledger.services:notice_release": (
+        "inside objection_uphold and the notice's issuance (audited)"
+    ),
+    "vouchers.issuance.services:issuable": "a check under locks; writes nothing",
+    "vouchers.notice.services:notice_dates": "a date computation, pure",
     "vouchers.ledger.services:voucher_release": (
         "inside voucher_expire and voucher_revoke (audited)"
     ),

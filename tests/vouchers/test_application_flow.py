@@ -203,7 +203,7 @@ def test_a_reduced_amount_must_be_confirmed(world):
         [pool] = budget_accounts_lock(program)
         transfer(
             debit=pool,
-            credit=account(program, "reserved"),
+            credit=account(program, "released"),
             amount=pool.balance - Decimal("1000.00"),
             kind="budget_reduced",
             key=transfer_key(),

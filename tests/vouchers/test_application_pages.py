@@ -612,7 +612,7 @@ def test_a_program_whose_budget_is_used_up_says_so(world, applicant_client):
         [pool] = budget_accounts_lock(world.program)
         transfer(
             debit=pool,
-            credit=account(world.program, "reserved"),
+            credit=account(world.program, "released"),
             amount=pool.balance,
             kind="budget_reduced",
             key=transfer_key(),

@@ -392,7 +392,7 @@ def test_opposite_transfers_between_two_accounts_do_not_deadlock():
         "TEST-TRANSFER-2026", budget={"city": "1000.00"}, cap="500.00"
     )
     [pool] = ledger.budget_accounts(program)
-    other = ledger_services.account(program, LedgerAccount.Kind.RESERVED)
+    other = ledger_services.account(program, LedgerAccount.Kind.RELEASED)
     with transaction.atomic():
         ledger_services.transfer(
             debit=pool,

@@ -183,7 +183,7 @@ def test_a_transfer_cannot_overdraw_the_budget(program):
     with pytest.raises(IntegrityError, match="not_negative"), transaction.atomic():
         transfer(
             debit=city,
-            credit=account(program, K.RESERVED),
+            credit=account(program, K.RELEASED),
             amount=yuan("100.01"),
             kind="budget_reduced",
             key=transfer_key(),
@@ -487,7 +487,7 @@ def test_check_ledger_reports_a_negative_balance(healthy):
     with transaction.atomic():
         transfer(
             debit=acc,
-            credit=account(healthy.program, K.RESERVED),
+            credit=account(healthy.program, K.RELEASED),
             amount=yuan("50.01"),
             kind="budget_reduced",
             key=transfer_key(),
@@ -508,7 +508,7 @@ def test_check_ledger_reports_a_transfer_that_moves_nothing(healthy, fault):
         _drop_constraint("vouchers_ledgertransfer", "ledger_transfer_amount_positive")
         row = {
             "debit": acc,
-            "credit": account(healthy.program, K.RESERVED),
+            "credit": account(healthy.program, K.RELEASED),
             "amount": 0,
         }
     else:

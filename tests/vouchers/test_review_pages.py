@@ -135,7 +135,7 @@ def drain_budget(program: Program, leave: str) -> None:
         [pool] = budget_accounts_lock(program)
         transfer(
             debit=pool,
-            credit=account(program, "reserved"),
+            credit=account(program, "released"),
             amount=pool.balance - Decimal(leave),
             kind="budget_reduced",
             key=transfer_key(),

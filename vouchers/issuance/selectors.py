@@ -19,7 +19,7 @@ from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_visible
 
 from ..ledger.selectors import budget_remaining, with_balances
-from ..models import Application, Program, Voucher
+from ..models import Application, Notice, Program, Voucher
 from . import codes
 
 
@@ -33,6 +33,23 @@ def vouchers_issued_in_year(
             enterprise=enterprise, program=program, issued_at__year=year
         ),
         "face_value",
+    )
+
+
+def reserved_in_year(
+    *, enterprise: Enterprise | int, program: Program | int, year: int
+) -> Decimal:
+    """What is reserved for the enterprise's applications in public notice
+    in the program, approved in the calendar year: the yearly cap counts
+    it as if issued (vouchers.notice)."""
+    return sum_of(
+        Notice.objects.filter(
+            application__enterprise=enterprise,
+            program=program,
+            status=Notice.Status.IN_NOTICE,
+            created_at__year=year,
+        ),
+        "amount",
     )
 
 
@@ -61,6 +78,10 @@ def availability_with(
 ) -> Availability:
     params = application.submitted_version.parsed()
     issued = vouchers_issued_in_year(
+        enterprise=application.enterprise_id,
+        program=application.program_id,
+        year=year,
+    ) + reserved_in_year(
         enterprise=application.enterprise_id,
         program=application.program_id,
         year=year,

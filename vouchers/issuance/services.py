@@ -20,10 +20,10 @@ from config.money import ZERO, yuan
 from .. import error_codes
 from ..ledger.selectors import funding_order
 from ..ledger.services import voucher_fund
-from ..lock_objects import budget_accounts_lock, enterprise_lock, program_lock
-from ..models import Application, Voucher
+from ..lock_objects import enterprise_lock, notice_accounts_lock, program_lock
+from ..models import Application, LedgerAccount, Voucher
 from . import codes
-from .selectors import availability_with
+from .selectors import Availability, availability_with
 
 # Codes drawn before giving up: with 30^15 codes, one collision is already
 # beyond belief, so several mean the generator is broken.
@@ -47,10 +47,29 @@ def voucher_issue(
     *, application: Application, approver: User, expected_amount: Decimal | None
 ) -> Voucher:
     """Issue the application's voucher (the caller approves it in the same
-    transaction). Locks in vouchers/lock_objects.py's order: the enterprise
-    (its approvals run one after the other, so the cap holds), the program,
-    then its budget accounts (so the budget holds); the balance's check
-    constraint is the last guard.
+    transaction): what ``issuable`` allows, from the budget pools."""
+    amount, available, pools = issuable(
+        application=application, expected_amount=expected_amount
+    )
+    return voucher_create(
+        application=application,
+        amount=amount,
+        pools=pools,
+        actor=approver,
+        reduced_from=available.requested if available.reduced else None,
+    )
+
+
+def issuable(
+    *, application: Application, expected_amount: Decimal | None
+) -> tuple[Decimal, Availability, list[LedgerAccount]]:
+    """What a final approval can issue now, with the locked budget pools to
+    draw it from (in funding order), or a refusal. Locks in
+    vouchers/lock_objects.py's order: the enterprise (its approvals run one
+    after the other, so the cap holds), the program, then its budget and
+    reserved accounts (so the budget holds); the balance's check
+    constraint is the last guard. A public notice reserves the amount
+    instead of issuing it (vouchers.notice), with the same checks.
 
     When less than the applicant was shown can be issued (the budget or the
     cap has moved), the approval is refused with ``amount_changed`` until
@@ -59,8 +78,13 @@ def voucher_issue(
     """
     enterprise_lock(application.enterprise_id)
     program_lock(application.program_id)
-    pools = funding_order(budget_accounts_lock(application.program))
-    params = application.submitted_version.parsed()
+    pools = funding_order(
+        [
+            a
+            for a in notice_accounts_lock(application.program)
+            if a.kind == LedgerAccount.Kind.BUDGET
+        ]
+    )
     now = timezone.now()
     available = availability_with(
         application,
@@ -104,6 +128,22 @@ def voucher_issue(
             % {"amount": yuan(amount), "confirmed": yuan(expected_amount)},
             code=error_codes.AMOUNT_CHANGED,
         )
+    return amount, available, pools
+
+
+def voucher_create(
+    *,
+    application: Application,
+    amount: Decimal,
+    pools: list[LedgerAccount],
+    actor: User | None,
+    reduced_from: Decimal | None = None,
+) -> Voucher:
+    """The voucher of ``amount``, funded from the locked ``pools`` (the
+    caller checked the amount: ``issuable``, or a notice's reservation
+    given back), and its audit event."""
+    params = application.submitted_version.parsed()
+    now = timezone.now()
     expires = add_months(timezone.localdate(now), params.voucher_validity_months)
     voucher = Voucher.objects.create(
         code=_unused_code(),
@@ -114,17 +154,17 @@ def voucher_issue(
         issued_at=now,
         expires_on=expires,
     )
-    voucher_fund(voucher=voucher, amount=amount, pools=pools, actor=approver)
+    voucher_fund(voucher=voucher, amount=amount, pools=pools, actor=actor)
     audit_event_record(
         action=actions.VOUCHER_ISSUED,
-        actor=approver,
+        actor=actor,
         target=voucher,
         after={
             "code": voucher.code,
             "face_value": str(amount),
             "expires_on": str(expires),
             "application": application.number,
-            "reduced_from": str(available.requested) if available.reduced else None,
+            "reduced_from": str(reduced_from) if reduced_from is not None else None,
         },
     )
     return voucher

@@ -27,6 +27,7 @@ from ..models import (
     ClawbackRepayment,
     LedgerAccount,
     LedgerTransfer,
+    Notice,
     Payment,
     Redemption,
     Reimbursement,
@@ -50,6 +51,7 @@ PAYMENTS = Payment._meta.db_table
 REIMBURSEMENTS = Reimbursement._meta.db_table
 CLAWBACKS = Clawback._meta.db_table
 REPAYMENTS = ClawbackRepayment._meta.db_table
+NOTICES = Notice._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def check_ledger() -> list[Violation]:
         *_enterprises_add_up(),
         *_closed_vouchers_released(),
         *_clawbacks_add_up(),
+        *_notices_add_up(),
     ]
 
 
@@ -429,4 +432,53 @@ def _clawbacks_add_up() -> Iterator[Violation]:
         yield Violation(
             f"program {program_id}: {_fen(ledger)} recovered in the ledger but its "
             f"clawback repayments add up to {_fen(paid)}"
+        )
+
+
+def _notices_add_up() -> Iterator[Violation]:
+    """Each public notice reserved its amount; what is still reserved for
+    it is its amount while it runs and nothing once it ended; and each
+    program's reserved accounts hold what its running notices reserved."""
+    sql = f"""
+        WITH moves AS (
+            SELECT reference_id,
+                   SUM(CASE WHEN kind = %s THEN amount ELSE 0 END) AS reserved,
+                   SUM(CASE WHEN kind = %s THEN amount ELSE 0 END) AS released
+            FROM {TRANSFERS}
+            WHERE reference_type = %s AND kind IN (%s, %s)
+            GROUP BY reference_id
+        )
+        SELECT n.id, n.status, n.amount, COALESCE(m.reserved, 0),
+               COALESCE(m.released, 0)
+        FROM {NOTICES} n LEFT JOIN moves m ON m.reference_id = CAST(n.id AS VARCHAR(64))
+        WHERE ROUND(COALESCE(m.reserved, 0), 2) <> ROUND(n.amount, 2)
+           OR ROUND(COALESCE(m.reserved, 0) - COALESCE(m.released, 0), 2)
+              <> CASE WHEN n.status = %s THEN ROUND(n.amount, 2) ELSE 0 END
+        ORDER BY n.id
+    """
+    reserved, released = T.NOTICE_RESERVED, T.NOTICE_RELEASED
+    params = [reserved, released, Notice._meta.label_lower, reserved, released]
+    running = Notice.Status.IN_NOTICE
+    for pk, status, amount, took, gave in _rows(sql, [*params, running]):
+        yield Violation(
+            f"notice {pk} ({status}, {_fen(amount)}): reserved {_fen(took)}, "
+            f"gave back {_fen(gave)}"
+        )
+    sql = f"""
+        WITH held AS (
+            SELECT program_id, SUM(balance) AS total FROM {ACCOUNTS}
+            WHERE kind = %s GROUP BY program_id
+        ), running AS (
+            SELECT program_id, SUM(amount) AS total FROM {NOTICES}
+            WHERE status = %s GROUP BY program_id
+        )
+        SELECT COALESCE(h.program_id, r.program_id), COALESCE(h.total, 0),
+               COALESCE(r.total, 0)
+        FROM held h FULL OUTER JOIN running r ON r.program_id = h.program_id
+        WHERE ROUND(COALESCE(h.total, 0), 2) <> ROUND(COALESCE(r.total, 0), 2)
+    """
+    for program_id, held, owed in _rows(sql, [K.RESERVED, running]):
+        yield Violation(
+            f"program {program_id}: reserved accounts hold {_fen(held)}, running "
+            f"notices reserved {_fen(owed)}"
         )

@@ -16,7 +16,7 @@ from config.money import ZERO, is_fen_amount
 
 from .. import error_codes
 from ..lock_objects import funding_accounts_lock
-from ..models import LedgerAccount, LedgerTransfer, Program, Voucher
+from ..models import LedgerAccount, LedgerTransfer, Notice, Program, Voucher
 
 K = LedgerAccount.Kind
 T = LedgerTransfer.Kind
@@ -245,3 +245,58 @@ def voucher_release(
     if left > 0:
         # Everything on a voucher was issued into it: only a bug gets here.
         raise RuntimeError(f"voucher {voucher.pk}: {left} to release has no pool")
+
+
+def notice_reserve(
+    *,
+    notice: Notice,
+    pools: list[LedgerAccount],
+    actor: User | None = None,
+) -> None:
+    """Reserve the notice's amount: from the (locked) budget pools, in the
+    order given (selectors.funding_order), into the program's reserved
+    account of the same funding source. The caller holds the program's
+    budget and reserved accounts (lock_objects.notice_accounts_lock)."""
+    left = notice.amount
+    for pool in pools:
+        if left <= 0:
+            break
+        take = min(pool.balance, left)
+        if take > 0:
+            transfer(
+                debit=pool,
+                credit=account(notice.program, K.RESERVED, pool.funding_source),
+                amount=take,
+                kind=T.NOTICE_RESERVED,
+                key=f"{T.NOTICE_RESERVED}:{notice.pk}:{pool.pk}",
+                reference=notice,
+                actor=actor,
+            )
+            left -= take
+    if left > 0:
+        # The caller checked the budget under lock; this only guards a bug.
+        raise ApplicationError(
+            _("The program's budget is used up."), code=error_codes.BUDGET_EXHAUSTED
+        )
+
+
+def notice_release(*, notice: Notice, actor: User | None = None) -> None:
+    """Give the notice's reservation back to the budget pools it came from
+    (when the notice ends: to issue the voucher from them, or because an
+    objection was upheld). Once per notice: the transfer keys refuse a
+    replay. The caller holds the program's budget and reserved accounts."""
+    moves = LedgerTransfer.objects.filter(
+        kind=T.NOTICE_RESERVED,
+        reference_type=notice._meta.label_lower,
+        reference_id=str(notice.pk),
+    ).select_related("debit", "credit")
+    for move in moves.order_by("pk"):
+        transfer(
+            debit=move.credit,
+            credit=move.debit,
+            amount=move.amount,
+            kind=T.NOTICE_RELEASED,
+            key=f"{T.NOTICE_RELEASED}:{notice.pk}:{move.debit_id}",
+            reference=notice,
+            actor=actor,
+        )

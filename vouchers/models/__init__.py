@@ -11,6 +11,7 @@
 - settlement:   Statement, Reconciliation, ReconciliationItem, Payment
 - reimbursement: Reimbursement, InvoiceUse (the invoice register of both modes)
 - webhooks:     WebhookEndpoint, WebhookDelivery (provider webhooks)
+- notices:      Notice, Objection (public notice, 公示, before issuance)
 
 Import them from here (``from vouchers.models import Application``).
 """
@@ -30,6 +31,7 @@ from .applications import (
 from .clawbacks import CLAWBACK_STATES, Clawback, ClawbackRepayment
 from .decisions import EligibilityDecision
 from .ledger import LedgerAccount, LedgerTransfer
+from .notices import NOTICE_STATES, OBJECTION_STATES, Notice, Objection
 from .programs import (
     PROGRAM_CHANGE_STATES,
     PROGRAM_STATES,
@@ -59,6 +61,8 @@ __all__ = [
     "CLAWBACK_STATES",
     "EDITABLE_STATUSES",
     "LIVE_STATUSES",
+    "NOTICE_STATES",
+    "OBJECTION_STATES",
     "PROGRAM_CHANGE_STATES",
     "PROGRAM_STATES",
     "REDEMPTION_STATES",
@@ -76,7 +80,9 @@ __all__ = [
     "LedgerAccount",
     "LedgerTransfer",
     "LineItem",
+    "Notice",
     "Notification",
+    "Objection",
     "Payment",
     "Program",
     "ProgramChange",

@@ -20,6 +20,7 @@ class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
     IN_REVIEW = "in_review", _("In review")
     RETURNED = "returned", _("Returned for correction")
+    IN_NOTICE = "in_notice", _("In public notice")
     APPROVED = "approved", pgettext_lazy("application status", "Approved")
     REJECTED = "rejected", pgettext_lazy("application status", "Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -34,8 +35,11 @@ APPLICATION_STATES = StateMap(
         S.DRAFT: frozenset({S.SUBMITTED}),
         S.SUBMITTED: frozenset({S.IN_REVIEW, S.REJECTED, S.WITHDRAWN}),
         S.IN_REVIEW: frozenset(
-            {S.IN_REVIEW, S.APPROVED, S.RETURNED, S.REJECTED, S.WITHDRAWN}
+            {S.IN_REVIEW, S.IN_NOTICE, S.APPROVED, S.RETURNED, S.REJECTED, S.WITHDRAWN}
         ),
+        # Public notice (vouchers.notice): issued at its end, or rejected
+        # when an objection is upheld.
+        S.IN_NOTICE: frozenset({S.APPROVED, S.REJECTED}),
         S.RETURNED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     },
     refusal=_("An application that is %(from)s cannot become %(to)s."),
@@ -47,6 +51,7 @@ LIVE_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.IN_REVIEW,
     ApplicationStatus.RETURNED,
+    ApplicationStatus.IN_NOTICE,
     ApplicationStatus.APPROVED,
 )
 

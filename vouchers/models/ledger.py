@@ -125,6 +125,14 @@ class TransferKind(models.TextChoices):
     BUDGET_APPROPRIATED = "budget_appropriated", _("Budget appropriated")
     BUDGET_REDUCED = "budget_reduced", _("Budget reduced")
     VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
+    NOTICE_RESERVED = (
+        "notice_reserved",
+        _("Reserved for an application in public notice"),
+    )
+    NOTICE_RELEASED = (
+        "notice_released",
+        _("Public notice ended, reservation returned to the budget"),
+    )
     CHARGE_HELD = "charge_held", _("Charge held on the voucher")
     CHARGE_VOIDED = "charge_voided", _("Charge voided, hold returned")
     CHARGE_CONFIRMED = (

@@ -199,7 +199,17 @@ def describe_params(params: dict) -> list[dict]:
                     "stages",
                     _("Stages"),
                     " → ".join(str(STAGE_LABELS.get(s, s)) for s in p.review_stages),
-                )
+                ),
+                (
+                    "public_notice",
+                    _("Public notice before issuance"),
+                    ngettext(
+                        "%(n)d working day", "%(n)d working days", p.public_notice_days
+                    )
+                    % {"n": p.public_notice_days}
+                    if p.public_notice_days
+                    else _("None: the voucher is issued at the final approval"),
+                ),
             ],
         },
         {

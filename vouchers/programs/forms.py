@@ -61,6 +61,7 @@ PLAIN_FIELDS = (
     "confirmation_window_days",
     "price_above_list",
     "statement_months",
+    "public_notice_days",
     "review_stages",
     "excluded_categories",
 )
@@ -250,6 +251,19 @@ class ProgramForm(forms.Form):
             "then city, then province."
         ),
     )
+    public_notice_days = forms.IntegerField(
+        label=_("Public notice (working days)"),
+        min_value=0,
+        max_value=30,
+        initial=0,
+        required=False,
+        help_text=_(
+            "After the final approval, the enterprise, its city and the amount are "
+            "published for this many working days (公示) and anyone may object; the "
+            "voucher is issued when the notice ends without an objection upheld. "
+            "0: issued at once."
+        ),
+    )
     # Rule parameters (the rule checkboxes are added in __init__)
     enterprise_type_prefixes = forms.CharField(
         label=_("Admitted credit code prefixes"),
@@ -411,6 +425,7 @@ class ProgramForm(forms.Form):
             "confirmation_window_days": d.get("confirmation_window_days"),
             "price_above_list": d.get("price_above_list") or None,
             "statement_months": d.get("statement_months") or None,
+            "public_notice_days": d.get("public_notice_days"),
             # The order is fixed: upward.
             "review_stages": [s for s in STAGE_LEVELS if s in chosen_stages],
             "excluded_categories": list(d.get("excluded_categories") or []),

@@ -75,6 +75,9 @@ class ProgramParams:
     # Settlement: the length of a statement's period, in months (periods
     # start on the first of January and follow each other).
     statement_months: int = 1
+    # Public notice (公示) after the final approval and before issuance, in
+    # working days (config/workdays.py); 0: the voucher is issued at once.
+    public_notice_days: int = 0
 
     @property
     def total_budget(self) -> Decimal:
@@ -105,6 +108,7 @@ class ProgramParams:
             "confirmation_window_days": self.confirmation_window_days,
             "price_above_list": self.price_above_list,
             "statement_months": self.statement_months,
+            "public_notice_days": self.public_notice_days,
         }
 
     @classmethod
@@ -146,6 +150,9 @@ class ProgramParams:
             ),
             "statement_months": p.integer(
                 "statement_months", minimum=1, maximum=12, default=1
+            ),
+            "public_notice_days": p.integer(
+                "public_notice_days", minimum=0, maximum=30, default=0
             ),
         }
         months = params["statement_months"]

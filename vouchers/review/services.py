@@ -28,6 +28,8 @@ from ..applications.services import set_stage
 from ..issuance.services import voucher_issue
 from ..lock_objects import application_lock
 from ..models import APPLICATION_STATES, Application, RejectionReason, Review
+from ..notice.services import notice_open
+from ..programs.selectors import program_version_at
 from .scope import may_decide, separation_of_duties
 
 S = Application.Status
@@ -105,7 +107,8 @@ def application_approve(
     """Approve at the current stage: the application goes on to the next
     stage, or, at the last one, is approved and its voucher issued
     (issuance.services.voucher_issue; ``expected_amount`` confirms a reduced
-    amount)."""
+    amount) — or, when the program has a public notice, goes into it with
+    the amount reserved (notice.services.notice_open)."""
     application = _deciding(application, reviewer)
     before = _before(application)
     level = application.stage_level
@@ -132,6 +135,19 @@ def application_approve(
                 "stage": application.stage,
                 "level": level,
             },
+        )
+    elif (
+        notice_days := program_version_at(application.program)
+        .parsed()
+        .public_notice_days
+    ):
+        # A program with a public notice (the version in force decides):
+        # the amount is reserved and the voucher waits for the notice's end.
+        notice_open(
+            application=application,
+            approver=reviewer,
+            days=notice_days,
+            expected_amount=expected_amount,
         )
     else:
         voucher = voucher_issue(
