@@ -41,6 +41,7 @@ NAVIGATION = [
         REVIEW,
     ),
     (_("Disputed charges"), "vouchers:disputes", {Role.REVIEWER}, REVIEW),
+    (_("Objections"), "vouchers:objections", GOVERNMENT, REVIEW),
     (
         _("Reimbursements to verify"),
         "vouchers:reimbursements",

@@ -62,7 +62,6 @@ NOTICE_STARTED = "notice.started"
 NOTICE_OBJECTED = "notice.objected"
 NOTICE_OBJECTION_UPHELD = "notice.objection_upheld"
 NOTICE_OBJECTION_DISMISSED = "notice.objection_dismissed"
-NOTICE_EVIDENCE_VIEWED = "notice.evidence_viewed"
 CHARGE_HELD = "charge.held"
 CHARGE_CONFIRMED = "charge.confirmed"
 CHARGE_CONFIRMED_BY_WINDOW = "charge.confirmed_by_window"
@@ -167,7 +166,6 @@ LABELS = {
     NOTICE_OBJECTED: _("Objection to an application in public notice"),
     NOTICE_OBJECTION_UPHELD: _("Objection upheld: application rejected"),
     NOTICE_OBJECTION_DISMISSED: _("Objection dismissed"),
-    NOTICE_EVIDENCE_VIEWED: _("Evidence of an objection opened"),
     CHARGE_HELD: _("Charge held on a voucher"),
     CHARGE_CONFIRMED: _("Charge confirmed by the enterprise"),
     CHARGE_CONFIRMED_BY_WINDOW: _(

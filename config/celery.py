@@ -70,6 +70,13 @@ app.conf.beat_schedule = {
     },
     # https://crontab.guru/#5_0_*_*_* : just after midnight (Asia/Shanghai), the
     # vouchers whose last valid day was yesterday expire
+    # https://crontab.guru/#10_0_*_*_* : just after midnight (Asia/Shanghai), the
+    # vouchers of the public notices that ended yesterday without an open
+    # objection are issued (a rerun issues nothing twice)
+    "notices-issue-due": {
+        "task": "vouchers.tasks.notices_issue_due",
+        "schedule": crontab(hour=0, minute=10),
+    },
     "vouchers-expire-due": {
         "task": "vouchers.tasks.vouchers_expire_due",
         "schedule": crontab(hour=0, minute=5),

@@ -337,6 +337,7 @@ def reviewer_todos(user: User, today: date | None = None) -> list[Todo]:
 def manager_todos(user: User, today: date | None = None) -> list[Todo]:
     from vouchers.lifecycle.selectors import clawback_list
     from vouchers.models import Statement
+    from vouchers.notice.selectors import open_objections
     from vouchers.programs.selectors import program_changes_to_decide
     from vouchers.reimbursement.selectors import pay_queue
     from vouchers.review.selectors import review_queue
@@ -411,6 +412,25 @@ def manager_todos(user: User, today: date | None = None) -> list[Todo]:
                 reverse("vouchers:reimbursements-to-pay"),
                 figure=str(to_pay),
                 kind="reimbursements",
+            )
+        )
+    objections = open_objections().aggregate(n=Count("pk"), since=Min("created_at"))
+    if objections["n"]:
+        todos.append(
+            Todo(
+                ngettext(
+                    "%(n)d objection to an application in public notice waits for "
+                    "your decision; its voucher waits with it.",
+                    "%(n)d objections to applications in public notice wait for "
+                    "your decision; their vouchers wait with them.",
+                    objections["n"],
+                )
+                % {"n": objections["n"]},
+                f"{reverse('vouchers:objections')}?status=open",
+                figure=str(objections["n"]),
+                since=_waiting_since(objections["since"], today),
+                urgent=True,
+                kind="objections",
             )
         )
     changes = list(program_changes_to_decide(user)[:ITEMS_MAX])

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -97,6 +97,8 @@ from vouchers.models import (
     Clawback,
     LedgerAccount,
     LedgerTransfer,
+    Notice,
+    Objection,
     Program,
     ProgramChange,
     ProviderApiKey,
@@ -361,6 +363,8 @@ class World:
     # Proposed by a program manager who is none of the actors, so the
     # program_manager actor may approve it (four eyes).
     program_change: ProgramChange | None = None
+    # An application in public notice with one open objection (rows only).
+    objection: Objection | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # actor -> session key
 
 
@@ -556,7 +560,34 @@ def _build_world() -> World:
         impact_status=ProgramChange.Impact.DONE,
         impact=impact_compute(world.program_change),
     )
+    world.objection = _add_objection(world)
     return world
+
+
+def _add_objection(world: World) -> Objection:
+    """A finally approved application in public notice (the rows only: the
+    matrix checks who may see and do what, tests/vouchers/test_notice*.py
+    the services) and an open objection to it."""
+    app = ApplicationFactory(
+        at_second_stage=True,
+        program=world.program,
+        applicant=world.users["applicant"],
+        enterprise=world.enterprise,
+        contract_number="HT-MATRIX-NOTICE",
+    )
+    Application.objects.filter(pk=app.pk).update(status=Application.Status.IN_NOTICE)
+    today = timezone.localdate()
+    notice = Notice.objects.create(
+        application=app,
+        program=world.program,
+        amount=Decimal("100.00"),
+        starts_on=today,
+        ends_on=today + timedelta(days=7),
+        approved_by=world.users["program_manager"],
+    )
+    return Objection.objects.create(
+        notice=notice, name="张三", contact="13800000000", reason="关联方"
+    )
 
 
 def _add_reimbursement(world: World) -> Reimbursement:
@@ -1737,6 +1768,40 @@ EXPECTED: dict[str, Spec] = {
         ),
     ),
     "vouchers:disputes": Spec(role_page(Role.REVIEWER)),
+    # --- public notice: anyone reads it and may object; managers resolve ---
+    "vouchers:notices": Spec(everyone(OK)),
+    "vouchers:notice-program": Spec(
+        everyone(OK), kwargs=lambda w: {"code": w.program.code}
+    ),
+    # An empty objection: the form again (400), nothing written.
+    "vouchers:notice-object": Spec(
+        everyone(OK),
+        kwargs=lambda w: {"code": w.program.code, "pk": w.objection.notice_id},
+        post=Post(everyone(Go(400))),
+    ),
+    "vouchers:objections": Spec(role_page(Role.PROGRAM_MANAGER, Role.AUDITOR)),
+    "vouchers:objection-detail": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR),
+        kwargs=lambda w: {"pk": w.objection.pk},
+        post=Post(
+            role_page(
+                Role.PROGRAM_MANAGER,
+                Role.AUDITOR,
+                ok=to("vouchers:objection-detail"),
+                auditor=NOT_FOUND,
+            ),
+            data=lambda w: {"decision": "dismiss", "reason": "经核查不成立"},
+            done=lambda w, client: Objection.objects.filter(
+                pk=w.objection.pk, status="dismissed"
+            ).exists(),
+            writers=frozenset({"program_manager"}),
+        ),
+    ),
+    # The world's objection came without evidence.
+    "vouchers:objection-evidence": Spec(
+        role_page(Role.PROGRAM_MANAGER, Role.AUDITOR, ok=NOT_FOUND),
+        kwargs=lambda w: {"pk": w.objection.pk},
+    ),
     # --- reimbursements: the enterprise claims, a Xihu reviewer verifies ---
     "vouchers:reimbursement-new": Spec(
         role_page(Role.APPLICANT, ok=NOT_FOUND),

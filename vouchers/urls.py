@@ -3,6 +3,7 @@ and the voucher pages, each sub-package listing its own."""
 
 from .issuance.urls import urlpatterns as voucher_pages
 from .lifecycle.urls import urlpatterns as lifecycle_pages
+from .notice.urls import urlpatterns as notice_pages
 from .provider_api.urls import page_urlpatterns as api_key_pages
 from .redemption.urls import urlpatterns as charge_pages
 from .reimbursement.urls import urlpatterns as reimbursement_pages
@@ -19,6 +20,7 @@ urlpatterns = [
     *charge_pages,
     *reimbursement_pages,
     *lifecycle_pages,
+    *notice_pages,
     *statement_pages,
     *webhook_pages,
 ]

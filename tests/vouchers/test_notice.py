@@ -92,7 +92,7 @@ def test_the_final_approval_puts_the_application_in_notice_with_its_amount_reser
     # Five working days from the next working day.
     approved_on = timezone.localdate(app.decided_at)
     assert (n.starts_on, n.ends_on) == notice.notice_dates(5, today=approved_on)
-    assert n.starts_on > approved_on
+    assert n.starts_on >= approved_on
     assert reserved(program) == n.amount
     assert budget_remaining(program) == BUDGET - n.amount
     assert check_ledger() == []
@@ -124,12 +124,17 @@ def test_the_yearly_cap_counts_what_is_reserved(program, applicant):
 
 
 def test_notice_dates_skip_holidays():
-    # approved Wednesday 30 September 2026: from Thursday 8 October (the
-    # National Day holiday is 1-7 October) for five working days, Saturday
-    # 10 October worked in its place.
+    # approved Wednesday 30 September 2026: that day, then (the National
+    # Day holiday is 1-7 October) 8, 9, 10 (a Saturday worked in its place)
+    # and 12 October.
     assert notice.notice_dates(5, today=date(2026, 9, 30)) == (
+        date(2026, 9, 30),
+        date(2026, 10, 12),
+    )
+    # approved on Sunday 4 October: published on Thursday 8 October
+    assert notice.notice_dates(1, today=date(2026, 10, 4)) == (
         date(2026, 10, 8),
-        date(2026, 10, 13),
+        date(2026, 10, 8),
     )
 
 

@@ -11,7 +11,7 @@ from accounts.roles import Role
 from accounts.tasks import send_email
 from enterprises.models import Membership
 
-from ..models import Application, Notification, RejectionReason, Voucher
+from ..models import Application, Notice, Notification, RejectionReason, Voucher
 
 
 def notify_applicant(application: Application, *, reasons=None, note: str = "") -> None:
@@ -28,6 +28,11 @@ def notify_applicant(application: Application, *, reasons=None, note: str = "") 
         for r in reasons or []
     ]
     voucher = Voucher.objects.filter(application=application).first()
+    notice = (
+        Notice.objects.filter(application=application).first()
+        if application.status == Application.Status.IN_NOTICE
+        else None
+    )
     members = Membership.objects.filter(
         enterprise_id=application.enterprise_id, role=Role.APPLICANT
     ).select_related("user")
@@ -41,6 +46,7 @@ def notify_applicant(application: Application, *, reasons=None, note: str = "") 
                 "note": note,
                 "language": user.language,
                 "voucher": voucher,
+                "notice": notice,
                 "reduced": voucher is not None
                 and application.requested_subsidy is not None
                 and voucher.face_value < application.requested_subsidy,

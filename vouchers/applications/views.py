@@ -43,7 +43,9 @@ from ..models import (
     EDITABLE_STATUSES,
     Application,
     ApplicationRevision,
+    Notice,
     Notification,
+    Objection,
     Voucher,
 )
 from ..programs.labels import STAGE_LABELS, category_labels
@@ -531,6 +533,7 @@ def application_detail(request, pk):
         .order_by("number")
     )
     voucher = Voucher.objects.filter(application=application).first()
+    notice = Notice.objects.filter(application=application).first()
     status = application.status
     return render(
         request,
@@ -545,6 +548,9 @@ def application_detail(request, pk):
             ),
             "history": revision_history(revisions),
             "voucher": voucher,
+            "notice": notice,
+            "objection_open": notice is not None
+            and notice.objections.filter(status=Objection.Status.OPEN).exists(),
             "certificate_url": reverse("vouchers:certificate", args=[voucher.code])
             if voucher
             else None,

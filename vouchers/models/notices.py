@@ -42,7 +42,9 @@ class Notice(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="notice"
     )
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="notices"
+    )
     amount = models.DecimalField(_("amount reserved (yuan)"), **MONEY)
     # The requested subsidy when less could be reserved (budget or cap).
     reduced_from = models.DecimalField(null=True, blank=True, **MONEY)

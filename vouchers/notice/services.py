@@ -62,10 +62,9 @@ RESOLUTION_MAX = 500
 
 
 def notice_dates(days: int, *, today: date | None = None) -> tuple[date, date]:
-    """A notice opened today runs from the next working day for ``days``
-    working days (config/workdays.py)."""
-    today = today or timezone.localdate()
-    starts = next_working_day(date.fromordinal(today.toordinal() + 1))
+    """A notice opened today is published today (or on the next working
+    day) and runs for ``days`` working days (config/workdays.py)."""
+    starts = next_working_day(today or timezone.localdate())
     return starts, working_days_from(starts, days)
 
 
@@ -118,6 +117,12 @@ def notice_open(
     return notice
 
 
+def notice_is_running(notice: Notice, today: date | None = None) -> bool:
+    """Published and not over: the days objections are taken."""
+    today = today or timezone.localdate()
+    return notice.status == N.IN_NOTICE and notice.starts_on <= today <= notice.ends_on
+
+
 def _text(value: str, field: str, limit: int, missing: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -168,10 +173,11 @@ def objection_submit(
                 exc.messages[0], field="evidence", code=error_codes.INVALID
             ) from exc
     notice, _application = _locked_notice(notice.pk)
-    if notice.status != N.IN_NOTICE or notice.ends_on < timezone.localdate():
+    if not notice_is_running(notice):
         raise ApplicationError(
             _(
-                "The public notice of this application has ended; objections are closed."
+                "This application is not in public notice now: objections are "
+                "taken only while its notice runs."
             ),
             code=error_codes.NOTICE_CLOSED,
         )
