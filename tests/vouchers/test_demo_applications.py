@@ -17,7 +17,14 @@ from vouchers.demo.applications import (
     load_application_demo,
 )
 from vouchers.ledger.checks import check_ledger
-from vouchers.models import Application, Notification, Voucher
+from vouchers.models import (
+    Application,
+    Notice,
+    Notification,
+    Objection,
+    Program,
+    Voucher,
+)
 from vouchers.review.selectors import review_queue
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +47,8 @@ def test_every_state_in_every_program(loaded):
     assert demo.count() == len(DEMO_APPLICATIONS) == 19
     assert Counter(demo.values_list("status", flat=True)) == {
         S.DRAFT: 1,
-        S.IN_REVIEW: 8,
+        S.IN_REVIEW: 7,
+        S.IN_NOTICE: 1,
         S.RETURNED: 1,
         S.APPROVED: 3,
         S.REJECTED: 4,
@@ -59,7 +67,6 @@ def test_every_state_in_every_program(loaded):
         ("ZJ-MODEL-2026", "city"): 1,
         ("ZJ-MODEL-2026", "province"): 1,
         ("ZJ-BENCHMARK-2026", "city"): 2,
-        ("ZJ-BENCHMARK-2026", "province"): 1,
     }
 
 
@@ -125,13 +132,10 @@ def test_each_waiting_application_is_in_a_demo_reviewers_queue(loaded):
         "DEMO-BMK-0007",
         "DEMO-HZC-0006",
     ]
-    assert _queue("reviewer.province@example.com") == [
-        "DEMO-BMK-0018",
-        "DEMO-MOD-0009",
-    ]
+    # (BMK-0018's final approval put it in public notice: vouchers/demo/notice.py)
+    assert _queue("reviewer.province@example.com") == ["DEMO-MOD-0009"]
     assert _queue("reviewer.ningbo@example.com") == ["DEMO-BMK-0014", "DEMO-MOD-0015"]
     assert _queue("manager@example.com") == [
-        "DEMO-BMK-0018",
         "DEMO-HZC-0006",
         "DEMO-MOD-0009",
     ]
@@ -224,4 +228,24 @@ def test_one_voucher_has_expired_and_one_has_a_clawback_half_repaid(loaded):
     clawback = Clawback.objects.get()
     assert clawback.status == "open"
     assert clawback.repaid == clawback.amount / 2
+    assert check_ledger() == []
+
+
+def test_one_application_is_in_public_notice_with_one_objection(loaded):
+    # then: the benchmark program brought the notice in with a second
+    # version (four eyes), and BMK-0018's final approval reserved its subsidy
+    program = Program.objects.get(code="ZJ-BENCHMARK-2026")
+    version = program.versions.latest("number")
+    assert version.parsed().public_notice_days == 5
+    change = version.change
+    assert change.proposed_by.email == "manager.deputy@example.com"
+    assert change.decided_by.email == "manager@example.com"
+    notice = Notice.objects.get()
+    assert notice.application.contract_number == "DEMO-BMK-0018"
+    assert notice.application.status == S.IN_NOTICE
+    assert notice.status == Notice.Status.IN_NOTICE
+    assert notice.starts_on <= timezone.localdate() <= notice.ends_on
+    [objection] = notice.objections.all()
+    assert objection.status == Objection.Status.OPEN
+    assert not Voucher.objects.filter(application=notice.application).exists()
     assert check_ledger() == []

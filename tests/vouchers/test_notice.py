@@ -92,7 +92,7 @@ def test_the_final_approval_puts_the_application_in_notice_with_its_amount_reser
     # Five working days from the next working day.
     approved_on = timezone.localdate(app.decided_at)
     assert (n.starts_on, n.ends_on) == notice.notice_dates(5, today=approved_on)
-    assert n.starts_on >= approved_on
+    assert n.starts_on == approved_on
     assert reserved(program) == n.amount
     assert budget_remaining(program) == BUDGET - n.amount
     assert check_ledger() == []
@@ -131,9 +131,10 @@ def test_notice_dates_skip_holidays():
         date(2026, 9, 30),
         date(2026, 10, 12),
     )
-    # approved on Sunday 4 October: published on Thursday 8 October
+    # approved on Sunday 4 October: published at once, its one working day
+    # is Thursday 8 October
     assert notice.notice_dates(1, today=date(2026, 10, 4)) == (
-        date(2026, 10, 8),
+        date(2026, 10, 4),
         date(2026, 10, 8),
     )
 

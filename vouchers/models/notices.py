@@ -97,9 +97,9 @@ class Notice(models.Model):
 
 
 class ObjectionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    UPHELD = "upheld", _("Upheld")
-    DISMISSED = "dismissed", _("Dismissed")
+    OPEN = "open", pgettext_lazy("objection status", "Open")
+    UPHELD = "upheld", pgettext_lazy("objection status", "Upheld")
+    DISMISSED = "dismissed", pgettext_lazy("objection status", "Dismissed")
     # The notice ended otherwise (another objection was upheld).
     CLOSED = "closed", pgettext_lazy("objection status", "Closed with the notice")
 

@@ -17,7 +17,7 @@ def workday_calendar(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         checks.Warning(
             f"The holiday calendar has no entry for {year}: public notices ending "
             "then count weekends and the fixed-date holidays only.",
-            hint=f"Add the State Council's holiday notice for {year} to {DATA}.",
+            hint=f"Add the State Council's holiday notice for {year} to config/data/{DATA.name}.",
             id="vouchers.W001",
         )
         for year in missing_years(*years)

@@ -29,7 +29,7 @@ from audits import actions
 from audits.services import audit_event_record
 from config import batch
 from config.exceptions import ApplicationError
-from config.workdays import next_working_day, working_days_from
+from config.workdays import working_days_from
 from enterprises.uploads import check_upload
 
 from .. import error_codes
@@ -62,9 +62,10 @@ RESOLUTION_MAX = 500
 
 
 def notice_dates(days: int, *, today: date | None = None) -> tuple[date, date]:
-    """A notice opened today is published today (or on the next working
-    day) and runs for ``days`` working days (config/workdays.py)."""
-    starts = next_working_day(today or timezone.localdate())
+    """A notice opened today is published today and runs for ``days``
+    working days, counted from today or, on a day off, from the next working
+    day (config/workdays.py)."""
+    starts = today or timezone.localdate()
     return starts, working_days_from(starts, days)
 
 

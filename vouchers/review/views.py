@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import role_required, user_roles
+from accounts.permissions import has_role, role_required, user_roles
 from accounts.roles import Role
 from config.confirm import Fact, confirmation, is_confirmed, is_going_back
 from config.exceptions import ApplicationError
@@ -44,8 +44,10 @@ from enterprises.selectors import CreditStatus, credit_status
 from ..eligibility.explain import calculation_rows, stored_rules
 from ..eligibility.registry import REVIEW
 from ..issuance.selectors import availabilities_in_turn, availability
-from ..models import Application, RejectionReason, Review, Voucher
+from ..models import Application, Notice, RejectionReason, Review, Voucher
+from ..notice.selectors import OBJECTION_READERS
 from ..programs.labels import STAGE_LABELS
+from ..programs.selectors import program_version_at
 from . import services
 from .forms import ReviewDecisionForm, ReviewQueueFilterForm
 from .hints import application_hints
@@ -180,7 +182,9 @@ def _batch_confirmation(request, applications: list[Application]):
         % {"n": len(applications)},
         lead=_(
             "Approving at the final stage issues each voucher at once and commits "
-            "its amount from its program's budget."
+            "its amount from its program's budget; where the program has a public "
+            "notice, the amount is reserved instead and the voucher issued when "
+            "the notice ends."
         ),
         facts=facts,
         columns=[_("Application"), _("Applicant"), _("Program"), _("Voucher (yuan)")],
@@ -335,6 +339,17 @@ def _decided_message(before: Application, after: Application, voucher) -> str:
             "number": after,
             "next": _lower(STAGE_LABELS.get(after.stage_level, after.stage_level)),
         }
+    if after.status == S.IN_NOTICE:
+        notice = after.notice
+        return _(
+            "Approved: %(number)s is in public notice until %(ends)s with "
+            "%(amount)s yuan reserved; its voucher is issued the day after unless "
+            "an objection is upheld."
+        ) % {
+            "number": after,
+            "ends": notice.ends_on.isoformat(),
+            "amount": yuan(notice.amount),
+        }
     if after.status == S.RETURNED:
         return _("%(number)s has been returned to the applicant for correction.") % {
             "number": after
@@ -356,9 +371,12 @@ def _approval_confirmation(request, application: Application):
     ]
     if available.reduced:
         facts.append(Fact(_("Requested (yuan)"), yuan(available.requested)))
+    days = program_version_at(application.program).parsed().public_notice_days
     facts += [
         Fact(
-            _("Voucher issued on approval (yuan)"),
+            _("Reserved during the public notice (yuan)")
+            if days
+            else _("Voucher issued on approval (yuan)"),
             yuan(amount),
             strong=True,
             testid="confirm-amount",
@@ -376,7 +394,20 @@ def _approval_confirmation(request, application: Application):
     return confirmation(
         request,
         title=_("Confirm the approval of %(number)s") % {"number": application},
-        lead=_(
+        lead=ngettext(
+            "Approving at the final stage puts the application in public notice for "
+            "%(n)d working day and reserves its amount from the program's budget; "
+            "the voucher is issued the day after the notice ends unless an "
+            "objection is upheld.",
+            "Approving at the final stage puts the application in public notice for "
+            "%(n)d working days and reserves its amount from the program's budget; "
+            "the voucher is issued the day after the notice ends unless an "
+            "objection is upheld.",
+            days,
+        )
+        % {"n": days}
+        if days
+        else _(
             "Approving at the final stage issues the voucher at once and commits "
             "its amount from the program's budget."
         ),
@@ -387,7 +418,12 @@ def _approval_confirmation(request, application: Application):
         )
         if available.reduced
         else "",
-        action=_("Approve and issue %(amount)s yuan") % {"amount": yuan(amount)},
+        action=(
+            _("Approve and reserve %(amount)s yuan")
+            if days
+            else _("Approve and issue %(amount)s yuan")
+        )
+        % {"amount": yuan(amount)},
         carry={"expected_amount": str(amount)},
         breadcrumbs=[
             (_("Review queue"), reverse("review:queue")),
@@ -531,6 +567,8 @@ def _detail_context(request, application, form, can_decide) -> dict[str, Any]:
         ),
         "availability": availability(application) if final_open else None,
         "voucher": Voucher.objects.filter(application=application).first(),
+        "notice": Notice.objects.filter(application=application).first(),
+        "may_read_objections": has_role(request.user, *OBJECTION_READERS),
         "form": form,
         "can_decide": can_decide,
         "breadcrumbs": [

@@ -30,6 +30,7 @@ from enterprises.models import (
 from enterprises.uscc import make_uscc
 from vouchers.demo.applications import load_application_demo
 from vouchers.demo.lifecycle import load_lifecycle_demo
+from vouchers.demo.notice import load_notice_demo
 from vouchers.demo.programs import load_demo_programs, load_program_change_demo
 from vouchers.demo.redemptions import load_redemption_demo
 from vouchers.demo.reimbursements import load_reimbursement_demo
@@ -94,11 +95,9 @@ class Command(BaseCommand):
             )["statements"]
             register["reimbursements"] = load_reimbursement_demo()["reimbursements"]
             register |= load_lifecycle_demo(manager=manager)
-            register["program changes"] = load_program_change_demo(
-                proposer=get_user_model().objects.get(
-                    email="manager.deputy@example.com"
-                )
-            )
+            deputy = get_user_model().objects.get(email="manager.deputy@example.com")
+            register["program changes"] = load_program_change_demo(proposer=deputy)
+            register |= load_notice_demo(manager=manager, deputy=deputy)
             register |= load_flags_demo()
             register |= load_reports_demo()
             register |= load_chain_demo()
