@@ -317,9 +317,9 @@ def rate_lines(p: ProgramParams) -> list[str]:
     ]
     lines += [
         _("%(rate)s with a %(facility)s.")
-        % {"rate": percent(rate), "facility": str(FACILITY_LABELS[f]).lower()}
-        for f, rate in p.facility_rates.items()
-        if f in FACILITY_LABELS
+        % {"rate": percent(p.facility_rates[f]), "facility": str(label).lower()}
+        for f, label in FACILITY_LABELS.items()
+        if f in p.facility_rates
     ]
     lines += [
         (
