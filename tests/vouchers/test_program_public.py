@@ -478,3 +478,31 @@ def test_carried_values_that_are_not_figures_are_dropped():
     assert carried_contract(
         {"amount": "1,400,000.00", "signed_on": "<script>", "term_months": "12"}
     ) == {"amount": "1400000.00", "term_months": "12"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "rate", "note"),
+    [
+        ({"amount": "400000.00"}, "50%", "the spend tier&#x27;s rate"),
+        ({"facility": ""}, "20%", "the base rate: the facility type is not known"),
+        ({"facility": "other"}, "20%", "Other compute facility"),
+    ],
+)
+def test_the_rate_says_why(client, programs, changes, rate, note):
+    html = client.post(
+        SELF_CHECK, _valid(**changes), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    shown = re.search(r'data-testid="rate">(.*?)</dd>', html, re.S).group(1)
+    assert shown.startswith(rate)
+    assert note in shown
+
+
+def test_a_program_without_facility_rates_says_nothing_of_it(client, programs):
+    html = client.post(
+        SELF_CHECK,
+        _valid(program="ZJ-MODEL-2026", facility=""),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+
+    assert 'data-testid="rate-note"' not in html

@@ -13,6 +13,7 @@ from config.formats import join_list
 from config.money import percent, yuan
 
 from ..eligibility.explain import ordered_rules, rule_title
+from . import selectors
 from .labels import (
     CATEGORY_LABELS,
     DISBURSEMENT_LABELS,
@@ -347,8 +348,6 @@ def public_program_groups(today=None) -> list[tuple[str, str, list[dict]]]:
     """The published programs as the home pages list them: (phase, label,
     programs), open first, then upcoming, then closed; each program with
     its headline rate and yearly cap in words."""
-    from . import selectors
-
     groups = selectors.program_list_public(today)
     return [
         (

@@ -118,17 +118,14 @@ def _rate_note(params, decision, contract: dict | None) -> str:
     if not params.facility_rates or decision.calculation is None:
         return ""
     facility = (contract or {}).get("facility") or ""
-    rate_step = next(
-        (s for s in decision.calculation.steps if s["step"] == "rate"), None
-    )
-    if rate_step and str(rate_step.get("basis", "")).startswith("spend tier"):
-        return _("the spend tier's rate (the facility type does not matter here)")
     if facility in params.facility_rates:
-        return str(FACILITY_LABELS[facility])
-    best = max(params.facility_rates.values())
-    return _(
-        "the base rate: the facility type is not known (up to %(rate)s with the right facility)"
-    ) % {"rate": percent(best)}
+        if decision.rate == params.facility_rates[facility]:
+            return str(FACILITY_LABELS[facility])
+    elif decision.rate == params.base_rate:
+        return _(
+            "the base rate: the facility type is not known (up to %(rate)s with the right facility)"
+        ) % {"rate": percent(max(params.facility_rates.values()))}
+    return _("the spend tier's rate (the facility type does not matter here)")
 
 
 def _result_view(program, decision, answer: dict, params, contract) -> dict[str, Any]:
