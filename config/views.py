@@ -19,17 +19,26 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     """Public landing page, or the signed-in user's dashboard by role."""
+    from vouchers.programs.describe import public_program_groups
+
     if not request.user.is_authenticated:
-        return render(request, "home_public.html")
+        return render(
+            request, "home_public.html", {"program_groups": public_program_groups()}
+        )
     from config.todo import todos_for
 
+    roles = user_roles(request.user)
     return render(
         request,
         "home.html",
         {
-            "roles": user_roles(request.user),
+            "roles": roles,
             "sections": todos_for(request.user),
             "Role": Role,
+            # An applicant, or someone about to become one, sees the programs.
+            "program_groups": public_program_groups()
+            if Role.APPLICANT in roles or not roles
+            else None,
         },
     )
 

@@ -1332,6 +1332,8 @@ EXPECTED: dict[str, Spec] = {
     ),
     # --- programs -----------------------------------------------------------
     "programs:list": Spec(PROGRAM_READERS_PAGE),
+    # Public: a published program as a visitor reads it (a draft answers 404).
+    "programs:public": Spec(everyone(OK), kwargs=_program),
     "programs:detail": Spec(PROGRAM_READERS_PAGE, kwargs=_program),
     "programs:version": Spec(
         PROGRAM_READERS_PAGE, kwargs=lambda w: {"code": w.program.code, "number": 1}

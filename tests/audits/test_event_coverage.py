@@ -116,6 +116,7 @@ NO_EVENT = {
     ),
     "vouchers.issuance.services:issuable": "a check under locks; writes nothing",
     "vouchers.notice.services:notice_dates": "a date computation, pure",
+    "vouchers.notice.services:notice_is_running": "a check, pure",
     "vouchers.ledger.services:voucher_release": (
         "inside voucher_expire and voucher_revoke (audited)"
     ),

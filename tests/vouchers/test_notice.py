@@ -283,3 +283,15 @@ def test_only_a_program_manager_resolves_and_only_once(program, manager):
     with pytest.raises(ApplicationError) as refused:
         notice.objection_uphold(objection=o, manager=manager, reason="成立")
     assert refused.value.code == error_codes.OBJECTION_DECIDED
+
+
+def test_a_version_without_a_notice_reads_back_unchanged():
+    from tests.factories import program_params
+    from vouchers.programs.params import ProgramParams
+
+    # what was stored before notices existed gains no key when saved again
+    params = ProgramParams.from_json(program_params()).to_json()
+    assert "public_notice_days" not in params
+    assert ProgramParams.from_json(params).to_json() == params
+    with_notice = ProgramParams.from_json({**params, "public_notice_days": 5})
+    assert with_notice.to_json()["public_notice_days"] == 5

@@ -161,6 +161,8 @@ def test_without_contract_no_estimate(client, open_programs):
 
 INVALID = {
     **VALID,
+    # The benchmark program: the only one that asks for investment rows.
+    "program": "ZJ-BENCHMARK-2026",
     "credit_code": CREDIT_CODE[:-1] + "0",
     "region_code": "339999",
     "industry_code": "Z99",

@@ -13,6 +13,7 @@ and coming back loses nothing.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -43,9 +44,11 @@ from ..models import (
     EDITABLE_STATUSES,
     Application,
     ApplicationRevision,
+    LineItem,
     Notice,
     Notification,
     Objection,
+    Program,
     Voucher,
 )
 from ..programs.labels import STAGE_LABELS, category_labels
@@ -66,6 +69,7 @@ from .forms import (
     line_field_names,
     line_rows_in,
 )
+from .links import carried_contract
 from .selectors import application_for_member_or_404, latest_return
 from .timeline import application_timeline, revision_history
 
@@ -222,8 +226,16 @@ def application_new(request):
     """Choose the enterprise and an open program; the draft is created and
     the contract step comes next."""
     initial = {}
-    if request.GET.get("program", "").isdigit():
-        initial["program"] = int(request.GET["program"])
+    wanted = request.GET.get("program", "").strip()
+    if wanted.isdigit():
+        initial["program"] = int(wanted)
+    elif wanted:
+        # A program page or a self-check result names the program by code.
+        found = Program.objects.filter(code=wanted).values_list("pk", flat=True)
+        if found:
+            initial["program"] = found[0]
+    # Contract figures typed in the self-check, handed on to the contract step.
+    carried = carried_contract(request.GET)
     form = NewApplicationForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
@@ -248,7 +260,10 @@ def application_new(request):
                     "leave and come back to it at any time."
                 ),
             )
-            return redirect("applications:contract", pk=application.pk)
+            contract_url = reverse("applications:contract", args=[application.pk])
+            if carried:
+                contract_url += "?" + urlencode(carried)
+            return redirect(contract_url)
     programs = []
     for program in program_list_open():
         try:
@@ -264,6 +279,7 @@ def application_new(request):
             "form": form,
             "programs": programs,
             "has_enterprise": form.fields["enterprise"].queryset.exists(),
+            "carried": carried,
             "breadcrumbs": [
                 (_("My applications"), reverse("applications:list")),
                 (_("New application"), None),
@@ -297,6 +313,25 @@ def _contract_initial(application: Application) -> tuple[dict[str, Any], bool]:
             amount: line.amount,
         }
     return initial, False
+
+
+def _with_carried(initial, from_draft, application, query) -> dict[str, Any]:
+    """The contract step's first values with the self-check's figures
+    (``?amount=…``, links.carried_contract) where nothing was saved or
+    drafted yet: the amount as the first line, of the program's kind."""
+    carried = carried_contract(query)
+    if not carried or from_draft or application.line_items.exists():
+        return initial
+    amount = carried.pop("amount", None)
+    values = {k: v for k, v in carried.items() if not initial.get(k)}
+    if amount:
+        category, _description, amount_field = line_field_names(0)
+        kind = application.program.kind
+        values |= {
+            category: kind if kind in LineItem.Category.values else "other",
+            amount_field: amount,
+        }
+    return {**initial, **values}
 
 
 @role_required(Role.APPLICANT)
@@ -352,6 +387,7 @@ def application_contract(request, pk):
                 return redirect("applications:documents", pk=application.pk)
     else:
         initial, from_draft = _contract_initial(application)
+        initial = _with_carried(initial, from_draft, application, request.GET)
         # One spare row after the lines there are (at least LINE_ROWS rows).
         form = ContractForm(
             initial=initial,

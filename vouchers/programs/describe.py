@@ -13,11 +13,14 @@ from config.formats import join_list
 from config.money import percent, yuan
 
 from ..eligibility.explain import ordered_rules, rule_title
+from . import selectors
 from .labels import (
     CATEGORY_LABELS,
     DISBURSEMENT_LABELS,
     FACILITY_LABELS,
     FUNDING_LABELS,
+    KIND_FUNDS,
+    PHASE_LABELS,
     PRICE_ABOVE_LIST_LABELS,
     RELATED_PARTY_OUTCOME_LABELS,
     SIZE_LABELS,
@@ -92,6 +95,7 @@ def describe_params(params: dict) -> list[dict]:
     ] or [("tier", _("Spend tiers"), _("None"))]
     sections = [
         {
+            "key": "window",
             "title": _("Application window"),
             "rows": [
                 ("window", _("Applications"), f"{p.opens_on} – {p.closes_on}"),
@@ -103,6 +107,7 @@ def describe_params(params: dict) -> list[dict]:
             ],
         },
         {
+            "key": "rates",
             "title": _("Rates"),
             "rows": [
                 ("base_rate", _("Base rate"), percent(p.base_rate)),
@@ -120,6 +125,7 @@ def describe_params(params: dict) -> list[dict]:
             ],
         },
         {
+            "key": "caps",
             "title": _("Caps and budget"),
             "rows": [
                 (
@@ -136,6 +142,7 @@ def describe_params(params: dict) -> list[dict]:
             ],
         },
         {
+            "key": "contracts",
             "title": _("Contracts"),
             "rows": [
                 (
@@ -153,6 +160,7 @@ def describe_params(params: dict) -> list[dict]:
             ],
         },
         {
+            "key": "vouchers",
             "title": _("Vouchers"),
             "rows": [
                 ("validity", _("Valid for"), _months(p.voucher_validity_months)),
@@ -193,6 +201,7 @@ def describe_params(params: dict) -> list[dict]:
             ],
         },
         {
+            "key": "review",
             "title": _("Review"),
             "rows": [
                 (
@@ -213,6 +222,12 @@ def describe_params(params: dict) -> list[dict]:
             ],
         },
         {
+            "key": "public",
+            "title": _("Published information"),
+            "rows": _public_rows(p),
+        },
+        {
+            "key": "rules",
             "title": _("Rules"),
             "rows": [
                 (
@@ -232,6 +247,134 @@ def describe_params(params: dict) -> list[dict]:
             for key, label, text in section["rows"]
         ]
     return sections
+
+
+def _public_rows(p: ProgramParams) -> list[tuple[str, str, str]]:
+    """What the public page publishes, one row per document and article so
+    that a changed article shows as that article's row."""
+    rows = [
+        ("summary", _("What it funds"), str(p.summary) if p.summary else _("None")),
+    ]
+    for document in p.policy_documents:
+        rows.append(
+            (f"policy.{document.title}", _("Policy document"), policy_line(document))
+        )
+        rows += [
+            (
+                f"policy.{document.title}.{a.number}",
+                f"{document.title} {a.number}",
+                a.text,
+            )
+            for a in document.articles
+        ]
+    if not p.policy_documents:
+        rows.append(("policy", _("Policy document"), _("None")))
+    rows.append(
+        (
+            "materials",
+            _("Materials to hand in"),
+            "；".join(str(m) for m in p.materials) or _("None"),
+        )
+    )
+    rows.append(
+        ("contact", _("Contact"), contact_line(p.contact) if p.contact else _("None"))
+    )
+    return rows
+
+
+def policy_line(document) -> str:
+    """《title》（issuer，number，date）: a policy document in one line."""
+    details = [document.issuer, document.number, str(document.issued_on or "")]
+    return f"《{document.title}》（{'，'.join(d for d in details if d)}）"
+
+
+def contact_line(contact) -> str:
+    parts = [str(contact.office), contact.phone, contact.email]
+    return " · ".join(part for part in parts if part)
+
+
+def funds_text(program, p: ProgramParams) -> str:
+    """What the program pays for: the version's summary, or a sentence from
+    the program's kind and the line items left out."""
+    if p.summary:
+        return str(p.summary)
+    text = str(KIND_FUNDS.get(program.kind, KIND_FUNDS["other"]))
+    if p.excluded_categories:
+        text += " " + _("%(items)s in a contract do not count.") % {
+            "items": _list(CATEGORY_LABELS, p.excluded_categories)
+        }
+    return text
+
+
+def headline_rate(p: ProgramParams) -> str:
+    """The program's rate in a few words: "30%", or "20%–50%" when the
+    facility type or a spend tier changes it."""
+    rates = {p.base_rate, *p.facility_rates.values(), *(t.rate for t in p.spend_tiers)}
+    low, high = min(rates), max(rates)
+    if low == high:
+        return percent(high)
+    return _("%(low)s–%(high)s") % {"low": percent(low), "high": percent(high)}
+
+
+def rate_lines(p: ProgramParams) -> list[str]:
+    """The rates in sentences, for an applicant: which rate applies when."""
+    lines = [
+        _("%(rate)s of the eligible contract amount.") % {"rate": percent(p.base_rate)}
+        if not p.facility_rates
+        else _(
+            "%(rate)s of the eligible contract amount when the facility type is not known."
+        )
+        % {"rate": percent(p.base_rate)}
+    ]
+    lines += [
+        _("%(rate)s with a %(facility)s.")
+        % {"rate": percent(p.facility_rates[f]), "facility": str(label).lower()}
+        for f, label in FACILITY_LABELS.items()
+        if f in p.facility_rates
+    ]
+    lines += [
+        (
+            _(
+                "%(rate)s for an SME whose contracts of the year total at most %(limit)s."
+            )
+            if t.sme_only
+            else _(
+                "%(rate)s when the enterprise's contracts of the year total at most %(limit)s."
+            )
+        )
+        % {"rate": percent(t.rate), "limit": _yuan(t.max_year_total)}
+        for t in p.spend_tiers
+    ]
+    lines.append(
+        _(
+            "At most %(cap)s per enterprise per calendar year; the program's budget is %(budget)s."
+        )
+        % {"cap": _yuan(p.cap_per_enterprise_year), "budget": _yuan(p.total_budget)}
+    )
+    return lines
+
+
+def public_program_groups(today=None) -> list[tuple[str, str, list[dict]]]:
+    """The published programs as the home pages list them: (phase, label,
+    programs), open first, then upcoming, then closed; each program with
+    its headline rate and yearly cap in words."""
+    groups = selectors.program_list_public(today)
+    return [
+        (
+            phase,
+            PHASE_LABELS[phase],
+            [
+                {
+                    "program": i.program,
+                    "params": i.params,
+                    "rate": headline_rate(i.params),
+                    "cap": yuan(i.params.cap_per_enterprise_year),
+                }
+                for i in groups[phase]
+            ],
+        )
+        for phase in selectors.PHASES
+    ]
 
 
 def mark_changes(sections: list[dict], previous: list[dict] | None) -> list[str]:

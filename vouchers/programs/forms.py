@@ -68,6 +68,11 @@ PLAIN_FIELDS = (
 FACILITY_FIELDS = {"domestic": "rate_domestic", "other": "rate_other"}
 BUDGET_FIELDS = {source: f"budget_{source}" for source in FUNDING_SOURCES}
 TIER_ROWS = (1, 2, 3)
+# Policy documents the form has rows for, and each row's fields.
+POLICY_ROWS = (1, 2)
+POLICY_PARTS = ("title", "issuer", "number", "issued_on", "url", "articles")
+# An article line: its number (第五条), a blank or a colon, its text.
+ARTICLE_LINE = re.compile(r"^(\S+?)(?:[\s\u3000]+|[:：])\s*(.*)$")
 # rule code -> {parameter: form field}
 RULE_PARAM_FIELDS = {
     "enterprise_type": {"allowed_prefixes": "enterprise_type_prefixes"},
@@ -264,6 +269,45 @@ class ProgramForm(forms.Form):
             "0: issued at once."
         ),
     )
+    # Published information (the public program page)
+    summary_zh = forms.CharField(
+        label=_("What it funds (Chinese)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A few sentences for applicants. Empty: a sentence from the kind."),
+    )
+    summary_en = forms.CharField(
+        label=_("What it funds (English)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional; the Chinese is shown when empty."),
+    )
+    materials_zh = forms.CharField(
+        label=_("Materials to hand in (Chinese)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The 申报材料清单: one item a line."),
+    )
+    materials_en = forms.CharField(
+        label=_("Materials to hand in (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Optional: the same items in the same order, one a line."),
+    )
+    contact_office_zh = forms.CharField(
+        label=_("Contact office (Chinese)"), required=False, max_length=200
+    )
+    contact_office_en = forms.CharField(
+        label=_("Contact office (English)"), required=False, max_length=200
+    )
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), required=False, max_length=30
+    )
+    contact_email = forms.CharField(
+        label=_("Contact e-mail"), required=False, max_length=254
+    )
     # Rule parameters (the rule checkboxes are added in __init__)
     enterprise_type_prefixes = forms.CharField(
         label=_("Admitted credit code prefixes"),
@@ -318,6 +362,34 @@ class ProgramForm(forms.Form):
             self.fields[f"tier_{n}_sme_only"] = forms.BooleanField(
                 label=_("SMEs only"), required=False, initial=True
             )
+        for n in POLICY_ROWS:
+            self.fields[f"policy_{n}_title"] = forms.CharField(
+                label=_("Title"), required=False, max_length=200
+            )
+            self.fields[f"policy_{n}_issuer"] = forms.CharField(
+                label=_("Issued by"), required=False, max_length=200
+            )
+            self.fields[f"policy_{n}_number"] = forms.CharField(
+                label=_("Document number"),
+                required=False,
+                max_length=60,
+                help_text=_("e.g. 浙经信〔2025〕12号"),
+            )
+            self.fields[f"policy_{n}_issued_on"] = _date_field(
+                _("Issued on"), required=False
+            )
+            self.fields[f"policy_{n}_url"] = forms.CharField(
+                label=_("Web address"), required=False, max_length=500
+            )
+            self.fields[f"policy_{n}_articles"] = forms.CharField(
+                label=_("Articles"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_(
+                    "One article a line: its number, a space, what it says "
+                    "(第五条 补贴比例为合同金额的30%)."
+                ),
+            )
         for rule in ordered_rules():
             self.fields[f"rule_{rule.code}"] = forms.BooleanField(
                 label=rule_title(rule.code),
@@ -328,6 +400,9 @@ class ProgramForm(forms.Form):
         self.kept_rule_params: dict[str, dict] = {}
         # Form row of each spend tier in the params built last (index -> row).
         self._tier_rows: list[int] = []
+        # The same for the policy documents.
+        self._policy_rows: list[int] = []
+        self.kept_documents: list[dict] = []
 
     # -- building the form from parameters -----------------------------------
 
@@ -346,6 +421,7 @@ class ProgramForm(forms.Form):
             initial[f"tier_{n}_max"] = tier.max_year_total if tier else None
             initial[f"tier_{n}_rate"] = tier.rate if tier else None
             initial[f"tier_{n}_sme_only"] = tier.sme_only if tier else True
+        initial |= _public_initial(p)
         for rule in ordered_rules():
             initial[f"rule_{rule.code}"] = rule.code in p.rules
         for code, fields in RULE_PARAM_FIELDS.items():
@@ -371,6 +447,10 @@ class ProgramForm(forms.Form):
             for code, values in parsed.rules.items()
             if code not in RULE_PARAM_FIELDS and values
         }
+        # Documents beyond the form's rows, kept as they were.
+        form.kept_documents = [
+            d.to_json() for d in parsed.policy_documents[len(POLICY_ROWS) :]
+        ]
         # Categories this form has no checkbox for stay choosable.
         extra = [c for c in parsed.excluded_categories if c not in CATEGORY_LABELS]
         if extra:
@@ -434,7 +514,56 @@ class ProgramForm(forms.Form):
                 for rule in ordered_rules()
                 if d.get(f"rule_{rule.code}")
             },
+            **self._public_params(),
         }
+
+    def _public_params(self) -> dict[str, Any]:
+        """The published information as the validator takes it; empty
+        parts left out (they are optional)."""
+        d = self.cleaned_data
+
+        def text(zh, en):
+            zh, en = (d.get(zh) or "").strip(), (d.get(en) or "").strip()
+            if not (zh or en):
+                return None
+            return {"zh": zh, "en": en} if en else {"zh": zh}
+
+        data: dict[str, Any] = {}
+        summary = text("summary_zh", "summary_en")
+        if summary:
+            data["summary"] = summary
+        zh_items = _lines(d.get("materials_zh"))
+        en_items = _lines(d.get("materials_en"))
+        if zh_items or en_items:
+            data["materials"] = [
+                {"zh": zh, "en": en_items[i]} if i < len(en_items) else {"zh": zh}
+                for i, zh in enumerate(zh_items or [""] * len(en_items))
+            ]
+        office = text("contact_office_zh", "contact_office_en")
+        phone = (d.get("contact_phone") or "").strip()
+        email = (d.get("contact_email") or "").strip()
+        if office or phone or email:
+            data["contact"] = {"office": office or {}, "phone": phone, "email": email}
+        documents, self._policy_rows = [], []
+        for n in POLICY_ROWS:
+            values = {part: d.get(f"policy_{n}_{part}") for part in POLICY_PARTS}
+            if not any(values.values()):
+                continue
+            documents.append(
+                {
+                    "title": (values["title"] or "").strip(),
+                    "issuer": (values["issuer"] or "").strip(),
+                    "number": (values["number"] or "").strip(),
+                    "issued_on": _iso(values["issued_on"]),
+                    "url": (values["url"] or "").strip(),
+                    "articles": [_article(line) for line in _lines(values["articles"])],
+                }
+            )
+            self._policy_rows.append(n)
+        documents += self.kept_documents
+        if documents:
+            data["policy_documents"] = documents
+        return data
 
     def _rule_params(self, code: str) -> dict[str, Any]:
         values = dict(self.kept_rule_params.get(code, {}))
@@ -492,6 +621,12 @@ class ProgramForm(forms.Form):
                     continue
                 if cleaned.get(name) in (None, ""):
                     self.add_error(name, _("Required when this rule is used."))
+        en_items = _lines(cleaned.get("materials_en"))
+        if en_items and len(en_items) != len(_lines(cleaned.get("materials_zh"))):
+            self.add_error(
+                "materials_en",
+                _("Give as many English lines as Chinese ones, in the same order."),
+            )
         # The validator has the last word, on everything the fields allow
         # (the service checks again, and whether anything has changed).
         try:
@@ -522,6 +657,22 @@ class ProgramForm(forms.Form):
                 row = self._tier_rows[int(rest[0])]
             key = "rate" if rest[1:] == ["rate"] else "max"
             name = f"tier_{row}_{key}"
+        elif head == "summary":
+            name = "summary_en" if rest == ["en"] else "summary_zh"
+        elif head == "materials":
+            name = "materials_en" if rest[1:] == ["en"] else "materials_zh"
+        elif head == "contact":
+            name = {
+                ("office", "en"): "contact_office_en",
+                ("phone",): "contact_phone",
+                ("email",): "contact_email",
+            }.get(tuple(rest), "contact_office_zh")
+        elif head == "policy_documents":
+            row = POLICY_ROWS[0]
+            if rest and rest[0].isdigit() and int(rest[0]) < len(self._policy_rows):
+                row = self._policy_rows[int(rest[0])]
+            part = rest[1] if len(rest) > 1 and rest[1] in POLICY_PARTS else "title"
+            name = f"policy_{row}_{part}"
         elif head == "rules" and rest:
             code = rest[0]
             name = RULE_PARAM_FIELDS.get(code, {}).get(rest[1]) if rest[1:] else None
@@ -571,6 +722,12 @@ class ProgramForm(forms.Form):
             for n in TIER_ROWS
         ]
 
+    def policy_rows(self):
+        return [
+            (n, [self[f"policy_{n}_{part}"] for part in POLICY_PARTS])
+            for n in POLICY_ROWS
+        ]
+
     def rule_rows(self):
         """Each rule's checkbox with the fields of its parameters."""
         return [
@@ -581,6 +738,50 @@ class ProgramForm(forms.Form):
             )
             for rule in ordered_rules()
         ]
+
+
+def _lines(value) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _article(line: str) -> dict[str, str]:
+    """第五条 补贴比例…: {"number": "第五条", "text": "补贴比例…"} (a line
+    without a text keeps it empty, for the validator to ask for)."""
+    match = ARTICLE_LINE.match(line)
+    if not match:
+        return {"number": line, "text": ""}
+    return {"number": match.group(1), "text": match.group(2).strip()}
+
+
+def _public_initial(p: ProgramParams) -> dict[str, Any]:
+    """The form values of a version's published information."""
+    initial: dict[str, Any] = {
+        "summary_zh": p.summary.zh if p.summary else "",
+        "summary_en": p.summary.en if p.summary else "",
+        "materials_zh": "\n".join(m.zh for m in p.materials),
+        "materials_en": "\n".join(m.en for m in p.materials)
+        if any(m.en for m in p.materials)
+        else "",
+    }
+    if p.contact:
+        initial |= {
+            "contact_office_zh": p.contact.office.zh,
+            "contact_office_en": p.contact.office.en,
+            "contact_phone": p.contact.phone,
+            "contact_email": p.contact.email,
+        }
+    for n, document in zip(POLICY_ROWS, p.policy_documents, strict=False):
+        initial |= {
+            f"policy_{n}_title": document.title,
+            f"policy_{n}_issuer": document.issuer,
+            f"policy_{n}_number": document.number,
+            f"policy_{n}_issued_on": document.issued_on,
+            f"policy_{n}_url": document.url,
+            f"policy_{n}_articles": "\n".join(
+                f"{a.number} {a.text}" for a in document.articles
+            ),
+        }
+    return initial
 
 
 class ProgramCreateForm(ProgramForm):

@@ -53,3 +53,30 @@ def category_labels() -> dict[str, str]:
     """Line-item categories by code; the excluded ones with their labels in
     the "line item category" context ("Security" alone means another thing)."""
     return {**dict(LineItem.Category.choices), **CATEGORY_LABELS}
+
+
+# What a program of each kind pays for, when its version says nothing more.
+KIND_FUNDS = {
+    "compute": _(
+        "Part of what an enterprise pays a registered compute provider for "
+        "intelligent compute (GPU hours, cloud compute) under a contract."
+    ),
+    "model": _(
+        "Part of what an enterprise pays a registered model provider for model "
+        "services (API calls, fine-tuning, private deployment of a model) under "
+        "a contract."
+    ),
+    "evaluation": _(
+        "Part of what an enterprise pays a registered provider for an "
+        "intelligent-manufacturing diagnosis or assessment."
+    ),
+    "other": _(
+        "Part of what an enterprise pays a registered provider under a contract."
+    ),
+}
+# Where a published program stands for a visitor (programs.selectors).
+PHASE_LABELS = {
+    "open": _("Open for applications"),
+    "upcoming": _("Opening soon"),
+    "closed": _("Closed"),
+}

@@ -8,11 +8,15 @@ field path, so a stored version is always well-formed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.money import FEN
@@ -50,6 +54,92 @@ class SpendTier:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A text written in Chinese and, optionally, in English; shown in the
+    reader's language (the Chinese when there is no English)."""
+
+    zh: str
+    en: str = ""
+
+    def __str__(self) -> str:
+        if self.en and (get_language() or "").startswith("en"):
+            return self.en
+        return self.zh
+
+    def to_json(self) -> dict:
+        return {"zh": self.zh, "en": self.en} if self.en else {"zh": self.zh}
+
+
+@dataclass(frozen=True)
+class PolicyArticle:
+    """One article of a policy document: its number as the document writes
+    it (第五条) and a short text of what it says."""
+
+    number: str
+    text: str
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "text": self.text}
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A policy document the program rests on (a 实施细则, a 若干措施),
+    as published: in Chinese. Titles are unique in a version and article
+    numbers in a document, so a citation is (title, article number)."""
+
+    title: str
+    issuer: str
+    number: str = ""  # 文号, e.g. 浙经信〔2025〕12号
+    issued_on: date | None = None
+    url: str = ""
+    articles: tuple[PolicyArticle, ...] = ()
+
+    def article(self, number: str) -> PolicyArticle | None:
+        return next((a for a in self.articles if a.number == number), None)
+
+    def to_json(self) -> dict:
+        data: dict[str, Any] = {"title": self.title, "issuer": self.issuer}
+        if self.number:
+            data["number"] = self.number
+        if self.issued_on:
+            data["issued_on"] = self.issued_on.isoformat()
+        if self.url:
+            data["url"] = self.url
+        data["articles"] = [a.to_json() for a in self.articles]
+        return data
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who answers applicants' questions: an office, a phone, an e-mail."""
+
+    office: Text
+    phone: str = ""
+    email: str = ""
+
+    def to_json(self) -> dict:
+        data: dict[str, Any] = {"office": self.office.to_json()}
+        if self.phone:
+            data["phone"] = self.phone
+        if self.email:
+            data["email"] = self.email
+        return data
+
+
+# The published program's information, with its empty value: a version
+# stored before these existed reads as empty, and to_json leaves empty ones
+# out, so such a version's document stays exactly as it was stored.
+PUBLIC_DEFAULTS: dict[str, Any] = {
+    "summary": None,
+    "policy_documents": (),
+    "materials": (),
+    "contact": None,
+}
+PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,29}$")
+
+
+@dataclass(frozen=True)
 class ProgramParams:
     opens_on: date
     closes_on: date
@@ -78,6 +168,13 @@ class ProgramParams:
     # Public notice (公示) after the final approval and before issuance, in
     # working days (config/workdays.py); 0: the voucher is issued at once.
     public_notice_days: int = 0
+    # What the public program page says (binding on applicants, so changed
+    # like every parameter): what it funds, the policy documents and their
+    # articles, the materials to hand in (申报材料清单), and a contact.
+    summary: Text | None = None
+    policy_documents: tuple[PolicyDocument, ...] = ()
+    materials: tuple[Text, ...] = ()
+    contact: Contact | None = None
 
     @property
     def total_budget(self) -> Decimal:
@@ -85,6 +182,25 @@ class ProgramParams:
 
     def rule_params(self, code: str) -> dict[str, Any]:
         return self.rules.get(code, {})
+
+    def policy_article(
+        self, title: str, number: str
+    ) -> tuple[PolicyDocument, PolicyArticle] | None:
+        """The document titled ``title`` and its article ``number`` (what a
+        citation such as 杭州市算力券实施细则 第五条 refers to), or None."""
+        for document in self.policy_documents:
+            if document.title == title:
+                article = document.article(number)
+                return (document, article) if article else None
+        return None
+
+    def investment_years(self) -> tuple[int, ...]:
+        """The years whose IT and AI investment the benchmark rule adds up
+        (empty when the program does not use the rule)."""
+        params = self.rules.get("benchmark_investment")
+        if not params:
+            return ()
+        return tuple(range(params["from_year"], params["to_year"] + 1))
 
     def to_json(self) -> dict:
         return {
@@ -108,8 +224,26 @@ class ProgramParams:
             "confirmation_window_days": self.confirmation_window_days,
             "price_above_list": self.price_above_list,
             "statement_months": self.statement_months,
-            "public_notice_days": self.public_notice_days,
+            # Only when set, so versions from before it read back unchanged.
+            **(
+                {"public_notice_days": self.public_notice_days}
+                if self.public_notice_days
+                else {}
+            ),
+            **self._public_json(),
         }
+
+    def _public_json(self) -> dict:
+        data: dict[str, Any] = {}
+        if self.summary:
+            data["summary"] = self.summary.to_json()
+        if self.policy_documents:
+            data["policy_documents"] = [d.to_json() for d in self.policy_documents]
+        if self.materials:
+            data["materials"] = [m.to_json() for m in self.materials]
+        if self.contact:
+            data["contact"] = self.contact.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> ProgramParams:
@@ -154,6 +288,10 @@ class ProgramParams:
             "public_notice_days": p.integer(
                 "public_notice_days", minimum=0, maximum=30, default=0
             ),
+            "summary": p.text_value("summary", required=False),
+            "policy_documents": p.policy_documents("policy_documents"),
+            "materials": p.materials("materials"),
+            "contact": p.contact("contact"),
         }
         months = params["statement_months"]
         if isinstance(months, int) and 1 <= months <= 12 and 12 % months:
@@ -405,3 +543,164 @@ class _Parser:
                     for message in messages:
                         self.error(f"{key}.{code}.{path}".rstrip("."), message)
         return result
+
+    # -- the published information -------------------------------------------
+
+    def _plain(self, path, raw, *, max_length, required=True):
+        """A trimmed one-language text at ``path`` ("" when absent and not
+        required)."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                self.error(path, _("This field is required."))
+            return ""
+        if not isinstance(raw, str):
+            self.error(path, _("Give a text."))
+            return ""
+        value = raw.strip()
+        if len(value) > max_length:
+            self.error(
+                path,
+                _("At most %(n)d characters (this has %(length)d).")
+                % {"n": max_length, "length": len(value)},
+            )
+        return value
+
+    def text_value(self, key, *, path=None, raw=_UNSET, required=True, max_length=2000):
+        """A ``Text``: {"zh": ..., "en": ...}, the Chinese required."""
+        path = path or key
+        if raw is _UNSET:
+            raw = self.data.get(key)
+        if raw is None or raw == {}:
+            if required:
+                self.error(path, _("This field is required."))
+            return None
+        if not isinstance(raw, dict):
+            self.error(path, _('Give the text as {"zh": …, "en": …}.'))
+            return None
+        unknown = set(raw) - {"zh", "en"}
+        if unknown:
+            self.error(path, _('Give the text as {"zh": …, "en": …}.'))
+            return None
+        zh = self._plain(f"{path}.zh", raw.get("zh"), max_length=max_length)
+        en = self._plain(
+            f"{path}.en", raw.get("en"), max_length=max_length, required=False
+        )
+        return Text(zh, en) if zh else None
+
+    def _list(self, key):
+        raw = self.data.get(key)
+        if raw in (None, []):
+            return []
+        if not isinstance(raw, list):
+            self.error(key, _("Give a list."))
+            return []
+        return raw
+
+    def materials(self, key):
+        items = []
+        for i, raw in enumerate(self._list(key)):
+            text = self.text_value(key, path=f"{key}.{i}", raw=raw, max_length=300)
+            if text:
+                items.append(text)
+        return tuple(items)
+
+    def policy_documents(self, key):
+        documents, titles = [], set()
+        for i, raw in enumerate(self._list(key)):
+            path = f"{key}.{i}"
+            if not isinstance(raw, dict):
+                self.error(path, _("Each document needs a title and an issuer."))
+                continue
+            title = self._plain(f"{path}.title", raw.get("title"), max_length=200)
+            issuer = self._plain(f"{path}.issuer", raw.get("issuer"), max_length=200)
+            number = self._plain(
+                f"{path}.number", raw.get("number"), max_length=60, required=False
+            )
+            issued_on = None
+            if raw.get("issued_on") not in (None, ""):
+                try:
+                    issued_on = date.fromisoformat(str(raw["issued_on"]))
+                except ValueError:
+                    self.error(
+                        f"{path}.issued_on", _("Enter a valid date (YYYY-MM-DD).")
+                    )
+            url = self._plain(
+                f"{path}.url", raw.get("url"), max_length=500, required=False
+            )
+            if url:
+                try:
+                    URLValidator(schemes=["http", "https"])(url)
+                except ValidationError:
+                    self.error(
+                        f"{path}.url", _("Enter a web address starting with https://.")
+                    )
+            if title and title in titles:
+                self.error(
+                    f"{path}.title",
+                    _(
+                        "Another document has this title: titles are what citations name."
+                    ),
+                )
+            titles.add(title)
+            articles = self._articles(f"{path}.articles", raw.get("articles"))
+            if title and issuer:
+                documents.append(
+                    PolicyDocument(title, issuer, number, issued_on, url, articles)
+                )
+        return tuple(documents)
+
+    def _articles(self, path, raw):
+        if raw in (None, []):
+            return ()
+        if not isinstance(raw, list):
+            self.error(path, _("Give a list of articles."))
+            return ()
+        articles, numbers = [], set()
+        for i, item in enumerate(raw):
+            at = f"{path}.{i}"
+            if not isinstance(item, dict):
+                self.error(at, _("Each article needs a number and a text."))
+                continue
+            number = self._plain(f"{at}.number", item.get("number"), max_length=30)
+            text = self._plain(f"{at}.text", item.get("text"), max_length=500)
+            if number and number in numbers:
+                self.error(
+                    f"{at}.number",
+                    _("The document has article %(n)s twice.") % {"n": number},
+                )
+            numbers.add(number)
+            if number and text:
+                articles.append(PolicyArticle(number, text))
+        return tuple(articles)
+
+    def contact(self, key):
+        raw = self.data.get(key)
+        if raw in (None, {}):
+            return None
+        if not isinstance(raw, dict):
+            self.error(key, _("Give the contact as an office, a phone and an e-mail."))
+            return None
+        office = self.text_value(
+            key, path=f"{key}.office", raw=raw.get("office"), max_length=200
+        )
+        phone = self._plain(
+            f"{key}.phone", raw.get("phone"), max_length=30, required=False
+        )
+        if phone and not PHONE.match(phone):
+            self.error(
+                f"{key}.phone",
+                _(
+                    "Enter a phone number of digits, spaces and hyphens, e.g. 0571-85251234."
+                ),
+            )
+        email = self._plain(
+            f"{key}.email", raw.get("email"), max_length=254, required=False
+        )
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                self.error(f"{key}.email", _("Enter a valid e-mail address."))
+        if not (phone or email) and office:
+            self.error(f"{key}.phone", _("Give a phone number or an e-mail address."))
+        return Contact(office, phone, email) if office else None

@@ -5,7 +5,8 @@ its history."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,12 +21,81 @@ from .. import error_codes
 from ..eligibility.engine import ProgramContext
 from ..ledger.selectors import budget_remaining
 from ..models import Program, ProgramChange, ProgramVersion
+from .params import ProgramParams
 
 S = Program.Status
 
 
 def program_list_open() -> QuerySet[Program]:
     return Program.objects.filter(status=S.OPEN).select_related("region")
+
+
+# Where a published program stands for a visitor, by its status and window.
+PHASE_OPEN, PHASE_UPCOMING, PHASE_CLOSED = "open", "upcoming", "closed"
+PHASES = (PHASE_OPEN, PHASE_UPCOMING, PHASE_CLOSED)
+
+
+@dataclass(frozen=True)
+class PublicProgram:
+    program: Program
+    version: ProgramVersion
+    params: ProgramParams
+    phase: str
+
+
+def program_phase(program: Program, params: ProgramParams, today: date) -> str:
+    """Open (taking applications today), upcoming (open, its window not yet
+    begun) or closed (closed or archived, or its window is over)."""
+    if program.status != S.OPEN or today > params.closes_on:
+        return PHASE_CLOSED
+    if today < params.opens_on:
+        return PHASE_UPCOMING
+    return PHASE_OPEN
+
+
+def program_public_get(code: str, today: date | None = None) -> PublicProgram | None:
+    """A published program (anything but a draft) with the version in
+    force, for its public page; None for a draft or an unknown code."""
+    program = (
+        Program.objects.exclude(status=S.DRAFT)
+        .select_related("region")
+        .prefetch_related("versions")
+        .filter(code=code)
+        .first()
+    )
+    if program is None:
+        return None
+    return _public(program, today or timezone.localdate())
+
+
+def program_list_public(today: date | None = None) -> dict[str, list[PublicProgram]]:
+    """The published programs by phase (open, upcoming, closed): open ones
+    closing soonest first, upcoming ones opening soonest first, closed ones
+    latest first."""
+    today = today or timezone.localdate()
+    groups: dict[str, list[PublicProgram]] = {phase: [] for phase in PHASES}
+    programs = (
+        Program.objects.exclude(status=S.DRAFT)
+        .select_related("region")
+        .prefetch_related("versions")
+    )
+    for program in programs:
+        item = _public(program, today)
+        groups[item.phase].append(item)
+    groups[PHASE_OPEN].sort(key=lambda i: (i.params.closes_on, i.program.code))
+    groups[PHASE_UPCOMING].sort(key=lambda i: (i.params.opens_on, i.program.code))
+    groups[PHASE_CLOSED].sort(
+        key=lambda i: (i.params.closes_on, i.program.code), reverse=True
+    )
+    return groups
+
+
+def _public(program: Program, today: date) -> PublicProgram:
+    version = program_version_at(program)
+    params = version.parsed()
+    return PublicProgram(
+        program, version, params, program_phase(program, params, today)
+    )
 
 
 def version_in_force(

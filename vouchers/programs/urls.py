@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.program_list, name="list"),
     path("new/", views.program_create, name="create"),
     path("<str:code>/", views.program_detail, name="detail"),
+    # Public (no login): what a visitor reads about a published program.
+    path("<str:code>/about/", views.program_public, name="public"),
     path("<str:code>/edit/", views.program_edit, name="edit"),
     path("<str:code>/status/", views.program_status, name="status"),
     path("<str:code>/versions/<int:number>/", views.program_version, name="version"),

@@ -30,16 +30,26 @@ from config.exceptions import ApplicationError
 from config.formats import moment
 from config.money import percent, yuan
 
+from ..applications.links import apply_links
 from ..models import PROGRAM_STATES, Program, ProgramChange, ProgramVersion
 from ..permissions import PROGRAM_EDITORS, PROGRAM_READERS
 from . import selectors, services, whatif
-from .describe import describe_params, mark_changes, param_changes
+from .describe import (
+    contact_line,
+    describe_params,
+    funds_text,
+    headline_rate,
+    mark_changes,
+    param_changes,
+    rate_lines,
+)
 from .forms import (
     ChangeRejectForm,
     ProgramCreateForm,
     ProgramEditForm,
     ProgramStatusForm,
 )
+from .labels import PHASE_LABELS
 from .whatif import impact_request
 
 S = Program.Status
@@ -123,6 +133,39 @@ def program_detail(request, code):
                 (_("Programs"), reverse("programs:list")),
                 (program.code, None),
             ],
+        },
+    )
+
+
+# Public: no guard. Drafts answer 404 like unknown codes.
+def program_public(request, code):
+    """A published program as a visitor reads it: what it funds, rates and
+    caps in words, the window, the materials to hand in, the policy
+    documents and their articles, a contact; on to the self-check and to
+    applying."""
+    item = selectors.program_public_get(code)
+    if item is None:
+        raise Http404
+    program, p = item.program, item.params
+    sections = {s["key"]: s for s in describe_params(item.version.params)}
+    return render(
+        request,
+        "vouchers/programs/public.html",
+        {
+            "item": item,
+            "program": program,
+            "p": p,
+            "phase_label": PHASE_LABELS[item.phase],
+            "funds": funds_text(program, p),
+            "headline_rate": headline_rate(p),
+            "rate_lines": rate_lines(p),
+            "cap": yuan(p.cap_per_enterprise_year),
+            "facts": [sections[k] for k in ("contracts", "vouchers", "rules")],
+            "contact": contact_line(p.contact) if p.contact else "",
+            "apply": apply_links(request.user, program.code)
+            if item.phase == selectors.PHASE_OPEN
+            else None,
+            "breadcrumbs": [(program.name, None)],
         },
     )
 

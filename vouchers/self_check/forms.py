@@ -11,9 +11,6 @@ from config.forms import MONEY_INPUT_ATTRS
 from enterprises.models import Provider, Region
 
 from ..programs.params import FACILITIES
-from ..programs.selectors import program_list_open
-
-INVESTMENT_YEARS = tuple(range(2018, 2024))
 
 # Fields posted under the names the serializer's enterprise and contract take.
 ENTERPRISE_FIELDS = (
@@ -65,11 +62,11 @@ MONEY_ATTRS = MONEY_INPUT_ATTRS
 class ProgramPickForm(forms.Form):
     program = _select(gettext_lazy("Voucher program"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].widget.choices = [
             ("", gettext_lazy("— choose a program —")),
-            *[(p.code, f"{p.name} ({p.code})") for p in program_list_open()],
+            *[(p.code, f"{p.name} ({p.code})") for p in programs],
         ]
 
 
@@ -123,11 +120,13 @@ def _region_label(region: Region) -> str:
 
 
 class InvestmentRowsForm(forms.Form):
-    """IT and AI investment, one row per year (optional)."""
+    """IT and AI investment, one row per year of ``years`` (optional): the
+    years the program's benchmark rule adds up (selectors.investment_years)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, years: tuple[int, ...], **kwargs):
         super().__init__(*args, **kwargs)
-        for year in INVESTMENT_YEARS:
+        self.years = years
+        for year in years:
             self.fields[f"it_{year}"] = _text(
                 gettext_lazy("IT investment %(year)d (yuan)") % {"year": year},
                 **MONEY_ATTRS,
@@ -140,7 +139,7 @@ class InvestmentRowsForm(forms.Form):
     def rows(self):
         return [
             {"year": y, "it": self[f"it_{y}"], "ai": self[f"ai_{y}"]}
-            for y in INVESTMENT_YEARS
+            for y in self.years
         ]
 
 
@@ -165,10 +164,17 @@ class ContractFactsForm(forms.Form):
         **MONEY_ATTRS,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, facility_help: str | None = None, **kwargs):
+        """``facility_help``: what the chosen program pays by facility type;
+        "" when its rate does not depend on it (then it is not asked)."""
         super().__init__(*args, **kwargs)
+        if facility_help == "":
+            del self.fields["facility"]
+            return
         labels = dict(Provider.Facility.choices)
         self.fields["facility"].widget.choices = [
             ("", gettext_lazy("— not known or not compute —")),
             *[(f, labels.get(f, f)) for f in FACILITIES],
         ]
+        if facility_help:
+            self.fields["facility"].help_text = facility_help

@@ -20,7 +20,7 @@ from ..eligibility.engine import Decision, evaluate
 from ..eligibility.facts import ContractFacts, EnterpriseFacts, Facts, Investment
 from ..eligibility.gather import credit_entries_for
 from ..models import Program
-from ..programs.selectors import program_context
+from ..programs.selectors import program_context, program_list_open, program_version_at
 from .serializers import SelfCheckRequestSerializer, error_paths
 
 
@@ -103,3 +103,26 @@ def run_self_check(validated: dict) -> Decision:
         contract=validated.get("contract"),
         today=timezone.localdate(),
     )
+
+
+def self_check_programs() -> list[tuple[Program, Any]]:
+    """The open programs with the parameters in force: what the page
+    offers."""
+    return [
+        (program, program_version_at(program).parsed())
+        for program in program_list_open().prefetch_related("versions")
+    ]
+
+
+def investment_years(
+    programs: list[tuple[Program, Any]], code: str | None
+) -> tuple[tuple[int, ...], list[Program]]:
+    """The years to ask IT and AI investment for, and the programs that add
+    them up (the benchmark rule): the chosen program's window; with none
+    chosen, every year some open program's window covers."""
+    chosen = [(p, params) for p, params in programs if p.code == code]
+    users = [
+        (p, params) for p, params in chosen or programs if params.investment_years()
+    ]
+    years = sorted({y for _, params in users for y in params.investment_years()})
+    return tuple(years), [p for p, _ in users]

@@ -14,29 +14,37 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.formats import join_list
 from config.money import percent
 from enterprises.models import SizeClass
 from enterprises.uscc import uscc_org_code_warning
 
+from ..applications.links import apply_links
 from ..eligibility.explain import (
     SELF_CHECK_OUTCOME_LABELS,
     calculation_rows,
     decision_answer,
 )
+from ..programs.labels import FACILITY_LABELS
+from ..programs.selectors import program_version_at
 from .api import SelfCheckThrottle, throttled_message
 from .forms import (
     CONTRACT_FIELDS,
     ENTERPRISE_FIELDS,
-    INVESTMENT_YEARS,
     ContractFactsForm,
     EnterpriseFactsForm,
     InvestmentRowsForm,
     ProgramPickForm,
 )
-from .selectors import run_self_check, validate_self_check
+from .selectors import (
+    investment_years,
+    run_self_check,
+    self_check_programs,
+    validate_self_check,
+)
 
 
-def _payload(post) -> tuple[dict[str, Any], dict[str, str]]:
+def _payload(post, years) -> tuple[dict[str, Any], dict[str, str]]:
     """The serializer's input from the posted fields (empty ones left out),
     and where each investment row's errors go on the page."""
     value = {k: v.strip() for k, v in post.items() if isinstance(v, str)}
@@ -47,7 +55,7 @@ def _payload(post) -> tuple[dict[str, Any], dict[str, str]]:
     payload: dict[str, Any] = filled(["program"])
     enterprise = filled(ENTERPRISE_FIELDS)
     investments, row_fields = [], {}
-    for year in INVESTMENT_YEARS:
+    for year in years:
         it, ai = value.get(f"it_{year}", ""), value.get(f"ai_{year}", "")
         if not (it or ai):
             continue
@@ -88,7 +96,39 @@ def _attach_errors(
     return top
 
 
-def _result_view(program, decision, answer: dict) -> dict[str, Any]:
+def _facility_help(params) -> str:
+    """What the program pays by facility type, in a sentence; "" when the
+    facility does not change its rate."""
+    if not params.facility_rates:
+        return ""
+    return _(
+        "The rate of this program: %(rates)s; %(base)s when the type is not known."
+    ) % {
+        "rates": join_list(
+            f"{label} {percent(params.facility_rates[f])}"
+            for f, label in FACILITY_LABELS.items()
+            if f in params.facility_rates
+        ),
+        "base": percent(params.base_rate),
+    }
+
+
+def _rate_note(params, decision, contract: dict | None) -> str:
+    """Why the rate is what it is, where the facility type changes it."""
+    if not params.facility_rates or decision.calculation is None:
+        return ""
+    facility = (contract or {}).get("facility") or ""
+    if facility in params.facility_rates:
+        if decision.rate == params.facility_rates[facility]:
+            return str(FACILITY_LABELS[facility])
+    elif decision.rate == params.base_rate:
+        return _(
+            "the base rate: the facility type is not known (up to %(rate)s with the right facility)"
+        ) % {"rate": percent(max(params.facility_rates.values()))}
+    return _("the spend tier's rate (the facility type does not matter here)")
+
+
+def _result_view(program, decision, answer: dict, params, contract) -> dict[str, Any]:
     return {
         "program": program,
         "eligible": decision.eligible,
@@ -107,6 +147,7 @@ def _result_view(program, decision, answer: dict) -> dict[str, Any]:
             for r in answer["rules"]
         ],
         "rate": percent(decision.rate),
+        "rate_note": _rate_note(params, decision, contract),
         "subsidy": decision.subsidy,
         "has_contract": decision.calculation is not None,
         "steps": calculation_rows(answer["calculation"]),
@@ -119,11 +160,22 @@ SELF_CHECK_SCOPE = SimpleNamespace(throttle_scope="self_check")
 
 @require_http_methods(["GET", "POST"])
 def self_check_page(request):
+    """The self-check; ``?program=CODE`` (from a program's page) chooses the
+    program, whose parameters decide the investment years and whether the
+    facility type is asked."""
     data = request.POST if request.method == "POST" else None
-    program_form = ProgramPickForm(data)
+    programs = self_check_programs()
+    code = (data or request.GET).get("program", "").strip()
+    chosen = next((params for p, params in programs if p.code == code), None)
+    years, benchmark_programs = investment_years(programs, code)
+    program_form = ProgramPickForm(
+        data, programs=[p for p, _ in programs], initial={"program": code}
+    )
     enterprise_form = EnterpriseFactsForm(data)
-    investment_form = InvestmentRowsForm(data)
-    contract_form = ContractFactsForm(data)
+    investment_form = InvestmentRowsForm(data, years=years)
+    contract_form = ContractFactsForm(
+        data, facility_help=_facility_help(chosen) if chosen else None
+    )
     all_forms = [program_form, enterprise_form, investment_form, contract_form]
     result = None
     warning = None
@@ -136,15 +188,22 @@ def self_check_page(request):
     if data is not None:
         for form in all_forms:
             form.is_valid()  # binds cleaned_data so errors can be added
-        payload, row_fields = _payload(data)
+        payload, row_fields = _payload(data, years)
         validated, errors = validate_self_check(payload)
         if errors:
             top_errors = _attach_errors(errors, all_forms, row_fields)
         else:
             decision = run_self_check(validated)
+            program = validated["program"]
+            contract = {n: data.get(n, "") for n in CONTRACT_FIELDS}
             result = _result_view(
-                validated["program"], decision, decision_answer(decision)
+                program,
+                decision,
+                decision_answer(decision),
+                chosen or program_version_at(program).parsed(),
+                contract,
             )
+            result["apply"] = apply_links(request.user, program.code, contract)
             warning = uscc_org_code_warning(validated["enterprise"]["credit_code"])
     return render(
         request,
@@ -153,6 +212,8 @@ def self_check_page(request):
             "program_form": program_form,
             "enterprise_form": enterprise_form,
             "investment_form": investment_form,
+            "investment_years": years,
+            "benchmark_programs": benchmark_programs,
             "contract_form": contract_form,
             "has_errors": bool(top_errors) or any(form.errors for form in all_forms),
             "top_errors": top_errors,
