@@ -142,6 +142,9 @@ def test_a_manager_dismisses_and_upholds_on_the_objection_page(client, in_notice
     page = reverse("vouchers:objection-detail", args=[first.pk])
     content = client.get(page).content.decode()
     assert "13800000000" in content  # the objector's contact, for the manager
+    review_page = reverse("review:detail", args=[in_notice.application_id])
+    assert review_page in content
+    assert 'data-testid="notice-amount"' in client.get(review_page).content.decode()
     assert "关联方" in content
 
     # a decision without a reason: the form again, nothing changed
