@@ -5,8 +5,10 @@ as a program's public notice (公示), use it.
 
 A year the file does not list falls back to Monday–Friday less the
 fixed-date statutory holidays (元旦, 劳动节 1–2 May, 国庆节 1–3 October):
-the lunar holidays cannot be guessed, so ``manage.py check`` warns
-(``missing_years``) until that year's notice is added.
+the lunar holidays cannot be guessed, so a program manager whose program
+has a public notice is told on the program's page (``calendar_gaps``) until
+that year's notice is added, and opening a notice that runs into such a
+year is logged.
 """
 
 from __future__ import annotations
@@ -88,3 +90,9 @@ def working_days_from(start: date, count: int) -> date:
 def missing_years(*years: int) -> list[int]:
     """Those of ``years`` the calendar does not list."""
     return sorted(set(years) - calendar().years)
+
+
+def calendar_gaps(today: date) -> list[int]:
+    """The years a notice opened now may need that the calendar lacks: this
+    one, and from December the next (its notice comes out in November)."""
+    return missing_years(today.year, *([today.year + 1] if today.month == 12 else []))

@@ -10,4 +10,3 @@ class VouchersConfig(AppConfig):
         # The rules register themselves under their codes when imported:
         # program parameters name them (programs.params) and the engine runs them.
         from .eligibility import rules  # noqa: F401
-        from .notice import checks  # noqa: F401

@@ -61,16 +61,7 @@ def test_the_data_file_is_refused_when_a_day_is_both(tmp_path, monkeypatch):
         workdays.calendar.cache_clear()
 
 
-def test_manage_py_check_warns_of_a_year_the_calendar_lacks(monkeypatch):
-    from datetime import date as real_date
-
-    from django.utils import timezone
-
-    from vouchers.notice.checks import workday_calendar
-
-    monkeypatch.setattr(timezone, "localdate", lambda: real_date(2026, 11, 30))
-    assert workday_calendar() == []
-    monkeypatch.setattr(timezone, "localdate", lambda: real_date(2026, 12, 1))
-    [warning] = workday_calendar()
-    assert warning.id == "vouchers.W001"
-    assert "2027" in warning.msg
+def test_the_years_a_notice_may_need_and_the_calendar_lacks():
+    assert workdays.calendar_gaps(date(2026, 11, 30)) == []
+    assert workdays.calendar_gaps(date(2026, 12, 1)) == [2027]
+    assert workdays.calendar_gaps(date(2027, 3, 1)) == [2027]

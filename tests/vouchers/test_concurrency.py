@@ -283,10 +283,10 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
     pools_locked = threading.Event()
     manager_blocked = threading.Event()
     manager_pid: list[int] = []
-    real_budget_accounts_lock = issuance_services.budget_accounts_lock
+    real_notice_accounts_lock = issuance_services.notice_accounts_lock
 
     def budget_accounts_then_wait(program):
-        pools = real_budget_accounts_lock(program)
+        pools = real_notice_accounts_lock(program)
         if threading.current_thread() is approver:
             # the approval holds its locks: let the manager run into them
             pools_locked.set()
@@ -321,7 +321,7 @@ def test_a_budget_change_during_an_approval_does_not_deadlock():
     approver = threading.Thread(target=lambda: results.update(approval=approve()))
     manager = threading.Thread(target=lambda: results.update(manager=change_budget()))
     with mock.patch.object(
-        issuance_services, "budget_accounts_lock", budget_accounts_then_wait
+        issuance_services, "notice_accounts_lock", budget_accounts_then_wait
     ):
         approver.start()
         manager.start()

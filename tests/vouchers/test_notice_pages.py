@@ -182,3 +182,18 @@ def test_an_auditor_reads_objections_but_does_not_resolve_them(client, in_notice
     assert o.status == OB.OPEN
     listing = client.get(reverse("vouchers:objections")).content.decode()
     assert f"#{o.pk}" in listing
+
+
+def test_the_program_page_tells_managers_of_a_year_the_calendar_lacks(
+    client, in_notice, monkeypatch
+):
+    from vouchers.programs import views as program_views
+
+    page = reverse("programs:detail", args=[in_notice.program.code])
+    client.sign_in(make_role_user(Role.PROGRAM_MANAGER), language="zh-hans")
+    monkeypatch.setattr(program_views, "calendar_gaps", lambda today: [])
+    assert 'data-testid="calendar-gaps"' not in client.get(page).content.decode()
+    monkeypatch.setattr(program_views, "calendar_gaps", lambda today: [2027])
+    content = client.get(page).content.decode()
+    assert 'data-testid="calendar-gaps"' in content
+    assert "2027" in content

@@ -13,6 +13,7 @@ objection and the issuance never pass each other.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from decimal import Decimal
 
@@ -29,7 +30,7 @@ from audits import actions
 from audits.services import audit_event_record
 from config import batch
 from config.exceptions import ApplicationError
-from config.workdays import working_days_from
+from config.workdays import missing_years, working_days_from
 from enterprises.uploads import check_upload
 
 from .. import error_codes
@@ -52,6 +53,7 @@ from ..models import (
     Objection,
 )
 
+logger = logging.getLogger(__name__)
 A = Application.Status
 N = Notice.Status
 OB = Objection.Status
@@ -66,7 +68,16 @@ def notice_dates(days: int, *, today: date | None = None) -> tuple[date, date]:
     working days, counted from today or, on a day off, from the next working
     day (config/workdays.py)."""
     starts = today or timezone.localdate()
-    return starts, working_days_from(starts, days)
+    ends = working_days_from(starts, days)
+    if gaps := missing_years(*range(starts.year, ends.year + 1)):
+        logger.warning(
+            "public notice %s to %s: the holiday calendar lacks %s "
+            "(config/data/workdays_cn.yaml); counted without its holidays",
+            starts,
+            ends,
+            gaps,
+        )
+    return starts, ends
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from accounts.roles import Role
 from config.exceptions import ApplicationError
 from config.formats import moment
 from config.money import percent, yuan
+from config.workdays import calendar_gaps
 
 from ..applications.links import apply_links
 from ..models import PROGRAM_STATES, Program, ProgramChange, ProgramVersion
@@ -129,6 +130,9 @@ def program_detail(request, code):
             "history": selectors.program_history(program),
             "open_change": selectors.program_change_open(program),
             "changes": list(selectors.program_changes(program)[:20]),
+            "calendar_gaps": calendar_gaps(timezone.localdate())
+            if current and current.parsed().public_notice_days
+            else [],
             "breadcrumbs": [
                 (_("Programs"), reverse("programs:list")),
                 (program.code, None),
