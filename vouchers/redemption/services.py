@@ -34,6 +34,7 @@ from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import quantize, yuan
 from enterprises.models import Membership, Offering, Provider
+from enterprises.selectors import FilingStatus, offering_filing_status
 from enterprises.uscc import normalize_uscc
 
 from .. import error_codes
@@ -180,6 +181,29 @@ def _offering_or_refuse(
     return offering
 
 
+def filed_or_refuse(offering: Offering, today: date) -> None:
+    """A model service is charged only while its filing number is on the
+    imported list of filed generative-AI services and not revoked."""
+    status = offering_filing_status(offering, today=today)
+    if status in (FilingStatus.NOT_NEEDED, FilingStatus.LISTED):
+        return
+    if status == FilingStatus.REVOKED:
+        message = _(
+            "%(name)s cannot be charged: the filing of its model (%(number)s) "
+            "has been revoked."
+        )
+    else:
+        message = _(
+            "%(name)s cannot be charged: its model's filing number (%(number)s) "
+            "is not on the list of filed generative-AI services."
+        )
+    raise _refuse(
+        message % {"name": offering.name, "number": offering.filing_number or "—"},
+        error_codes.OFFERING_NOT_FILED,
+        "offering",
+    )
+
+
 def _period_or_refuse(charge: Charge, voucher: Voucher, today: date) -> None:
     issued = timezone.localdate(voucher.issued_at)
     if charge.period_end < charge.period_start:
@@ -230,7 +254,8 @@ def redemption_charge(
     """Hold ``charge`` on the voucher: refused, with nothing written, unless
     the voucher is the enterprise's, active and unexpired, the program
     deducts at the provider, the provider is approved for its kind, the
-    offering is the provider's, the price is allowed, the invoice is new and
+    offering is the provider's (a model service's filing on the list and not
+    revoked), the price is allowed, the invoice is new and
     the balance covers the amount."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -251,6 +276,7 @@ def redemption_charge(
         )
     _provider_or_refuse(provider, program)
     offering = _offering_or_refuse(provider, program, charge.offering_id)
+    filed_or_refuse(offering, today)
     if charge.quantity <= 0 or charge.unit_price <= 0:
         raise _refuse(
             _("Quantity and unit price must be more than zero."),
