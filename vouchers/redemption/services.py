@@ -37,8 +37,13 @@ from enterprises.models import Membership, Offering, Provider
 from enterprises.selectors import FilingStatus, offering_filing_status
 from enterprises.uscc import normalize_uscc
 
-from .. import error_codes
-from ..invoices import invoice_release, invoice_taken, invoice_use
+from .. import error_codes, invoices
+from ..invoices import (
+    invoice_number_clean,
+    invoice_release,
+    invoice_taken,
+    invoice_use,
+)
 from ..issuance import codes
 from ..ledger.services import (
     provider_account,
@@ -64,7 +69,7 @@ K = LedgerAccount.Kind
 T = LedgerTransfer.Kind
 S = Redemption.Status
 REASON_MAX = 1000
-INVOICE_MAX = 40
+INVOICE_MAX = invoices.INVOICE_MAX
 # The unique index that keeps an invoice behind one redemption.
 ONE_INVOICE = "redemption_one_invoice"
 INVOICE_COLUMNS = ("invoice_issuer", "invoice_number")
@@ -220,18 +225,12 @@ def _period_or_refuse(charge: Charge, voucher: Voucher, today: date) -> None:
     raise _refuse(message, error_codes.PERIOD_INVALID, "period_end")
 
 
-def _invoice_or_refuse(issuer: str, number: str) -> str:
-    number = (number or "").strip()
-    if not number or len(number) > INVOICE_MAX:
-        raise _refuse(
-            _("Enter the invoice number (at most %(n)d characters).")
-            % {"n": INVOICE_MAX},
-            error_codes.INVALID,
-            "invoice_number",
-        )
+def _invoice_or_refuse(number: str, today: date) -> str:
+    """The invoice's number in its registered form: a tax invoice's, or the
+    provider's own billing reference (invoices.invoice_number_clean)."""
     # Whether the invoice backs another charge: the partial unique index
     # answers when the charge is written (redemption_charge).
-    return number
+    return invoice_number_clean(number, own_reference=True, today=today)
 
 
 def _duplicate_invoice() -> ApplicationError:
@@ -297,7 +296,7 @@ def redemption_charge(
             "unit_price",
         )
     _period_or_refuse(charge, voucher, today)
-    invoice = _invoice_or_refuse(provider.uscc, charge.invoice_number)
+    invoice = _invoice_or_refuse(charge.invoice_number, today)
     remaining, held = voucher_accounts(voucher)
     if amount > remaining.balance:
         raise _refuse(
