@@ -34,6 +34,7 @@ SHAREHOLDER_REMOVED = "shareholder.removed"
 DECLARATION_SUBMITTED = "declaration.submitted"
 DECLARATION_CORRECTED = "declaration.corrected"
 DISHONEST_LIST_IMPORTED = "dishonest_list.imported"
+GENAI_FILING_LIST_IMPORTED = "genai_filing_list.imported"
 PROVIDER_APPLIED = "provider.applied"
 PROVIDER_STATUS_CHANGED = "provider.status_changed"
 PROVIDER_UPDATED = "provider.updated"
@@ -138,6 +139,7 @@ LABELS = {
     DECLARATION_SUBMITTED: _("Investment declared"),
     DECLARATION_CORRECTED: _("Investment declaration corrected"),
     DISHONEST_LIST_IMPORTED: _("Dishonesty list imported"),
+    GENAI_FILING_LIST_IMPORTED: _("Generative-AI filing list imported"),
     PROVIDER_APPLIED: _("Provider applied"),
     PROVIDER_STATUS_CHANGED: _("Provider status changed"),
     PROVIDER_UPDATED: _("Provider profile updated"),

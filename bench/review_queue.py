@@ -238,7 +238,7 @@ def ensure_providers() -> list[tuple[Provider, Offering | None, Offering | None]
                     unit=Offering.Unit.THOUSAND_TOKENS,
                     list_price=D("0.0100"),
                     model_name="基准-7B",
-                    filing_number=f"Zhejiang-BenchDemo-2024{number:04d}",
+                    filing_number=f"Zhejiang-BenchDemo{number:04d}-20240101",
                 )
         offerings = {o.kind: o for o in provider.offerings.all()}
         out.append((provider, offerings.get("compute"), offerings.get("model")))

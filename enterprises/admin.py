@@ -12,6 +12,7 @@ from .models import (
     Document,
     Enterprise,
     EnterpriseClaim,
+    GenAIFiling,
     InvestmentDeclaration,
     Invitation,
     Membership,
@@ -19,7 +20,7 @@ from .models import (
     Provider,
     Region,
 )
-from .services import dishonest_list_import
+from .services import dishonest_list_import, filing_list_import
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -141,6 +142,72 @@ class DishonestEntityAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return render(request, "admin/enterprises/dishonestentity/upload.html", context)
+
+
+class FilingListUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file (UTF-8)"))
+
+
+@admin.register(GenAIFiling)
+class GenAIFilingAdmin(admin.ModelAdmin):
+    """Entries come only from imports (command or the upload page here)."""
+
+    list_display = [
+        "filing_number",
+        "model_name",
+        "filer_name",
+        "filed_on",
+        "revoked_on",
+    ]
+    search_fields = ["filing_number", "model_name", "filer_name"]
+    list_filter = ["region"]
+    change_list_template = "admin/enterprises/genaifiling/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="enterprises_genaifiling_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        form = FilingListUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = filing_list_import(
+                    content=upload.read(), actor=request.user, source=upload.name
+                )
+            except ApplicationError as exc:
+                for line in exc.message.splitlines():
+                    form.add_error("file", line)
+            else:
+                self.message_user(
+                    request,
+                    _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged.")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:enterprises_genaifiling_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Upload the generative-AI filing list"),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/enterprises/genaifiling/upload.html", context)
 
 
 @admin.register(EnterpriseClaim)

@@ -35,7 +35,8 @@ from accounts.demo import DemoUsers
 from accounts.roles import Role
 
 from . import services
-from .models import DishonestEntity, Enterprise, Provider, Region
+from .filings import filing_key
+from .models import DishonestEntity, Enterprise, GenAIFiling, Provider, Region
 from .uscc import make_uscc
 
 IMPORT_USER_EMAIL = "register-import@example.com"
@@ -362,6 +363,17 @@ PROVIDERS = [
 SUSPENSION_REASON = (
     "2025年度服务质量抽查发现计费记录与实际用量不符，暂停服务待整改后复核。"
 )
+# The demo's list of filed generative-AI services holds every demo model
+# offering's number (imported by _Loader.filings) and this revoked one, which
+# no offering uses: number → (model name, filed by, province, revoked on).
+REVOKED_FILINGS = {
+    "Zhejiang-JiuxingDemo-20231120": (
+        "九星-6B",
+        "杭州九星智能有限公司",
+        "浙江",
+        "2025-03-31",
+    ),
+}
 
 # A one-page, well-formed PDF for the demo's (and the browser tests') uploads;
 # the upload check sniffs content, not names.
@@ -435,6 +447,7 @@ class _Loader:
                 "provider_decisions",
                 "offerings",
                 "dishonest_entries",
+                "filed_services",
             ),
             0,
         )
@@ -622,6 +635,38 @@ class _Loader:
                 )
                 self.counts["provider_decisions"] += 1
 
+    # The list of filed generative-AI services ---------------------------------
+
+    def filings(self) -> None:
+        """Import the demo's list of filed generative-AI services: every
+        demo model offering's number (so each can be charged), and one
+        revoked filing no offering uses."""
+        entries: dict[str, tuple[str, str, str, str]] = {}
+        for row in PROVIDERS:
+            name, offerings = row[2], row[-1]
+            for kind, _title, _unit, _price, model_name, filing in offerings:
+                if kind == MODEL and filing:
+                    entries.setdefault(filing, (model_name, name, "浙江", ""))
+        entries.update(REVOKED_FILINGS)
+        lines = ["filing_number,model_name,filer_name,region,filed_on,revoked_on"]
+        known = set(
+            GenAIFiling.objects.filter(
+                number_key__in=[filing_key(n) for n in entries]
+            ).values_list("number_key", flat=True)
+        )
+        for number, (model_name, filer, region, revoked_on) in entries.items():
+            if filing_key(number) in known:
+                continue
+            lines.append(",".join((number, model_name, filer, region, "", revoked_on)))
+        if len(lines) == 1:
+            return
+        result = services.filing_list_import(
+            content=("\n".join(lines) + "\n").encode(),
+            actor=self.manager,
+            source="demo",
+        )
+        self.counts["filed_services"] += result.created
+
     # Dishonesty list ---------------------------------------------------------
 
     def dishonest(self, enterprises: dict[int, Enterprise]) -> None:
@@ -658,7 +703,7 @@ def load_register_demo(*, manager, actor=None) -> dict[str, int]:
     """Load the demo register; return how many of each thing were created.
 
     ``manager`` (a program manager) decides on the providers, imports the
-    dishonesty list and grants the owners' memberships. ``actor`` registers
+    list of filed generative-AI services and the dishonesty list and grants the owners' memberships. ``actor`` registers
     the enterprises, adds shareholders and declares for enterprises without
     an owner; without it the system account register-import@example.com
     (no usable password) does. Owners declare for their own enterprises.
@@ -668,5 +713,6 @@ def load_register_demo(*, manager, actor=None) -> dict[str, int]:
         loader = _Loader(manager=manager, actor=actor)
         enterprises = loader.enterprises()
         loader.providers()
+        loader.filings()
         loader.dishonest(enterprises)
     return loader.counts

@@ -11,6 +11,7 @@ from accounts.roles import DEPARTMENT_ROLES, Role
 from config.money import MONEY
 
 from . import sme
+from .filings import validate_filing_number
 from .models import Department, Offering, Provider, Region, SizeClass
 from .selectors import CreditStatus
 from .uploads import check_upload
@@ -281,7 +282,13 @@ class OfferingForm(forms.Form):
     )
     model_name = forms.CharField(label=_("Model name"), max_length=200, required=False)
     filing_number = forms.CharField(
-        label=_("CAC filing number (备案号)"), max_length=100, required=False
+        label=_("CAC filing number (备案号)"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "As the Cyberspace Administration published it, e.g. "
+            "Beijing-WenXinYiYan-20230821."
+        ),
     )
 
     def clean(self):
@@ -293,6 +300,13 @@ class OfferingForm(forms.Form):
                 self.add_error(
                     "filing_number", _("Model services need the model's filing number.")
                 )
+            else:
+                try:
+                    data["filing_number"] = validate_filing_number(
+                        data["filing_number"]
+                    )
+                except ValidationError as exc:
+                    self.add_error("filing_number", exc)
         if (
             data.get("unit") == Offering.Unit.OTHER
             and not data.get("unit_other", "").strip()

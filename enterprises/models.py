@@ -367,6 +367,40 @@ class DishonestEntity(models.Model):
         return f"{self.uscc} {self.name}"
 
 
+class GenAIFiling(models.Model):
+    """An entry of the published list of filed generative-AI services
+    (生成式人工智能服务已备案信息), imported from CSV
+    (``services.filing_list_import``). A model offering whose filing number
+    is not here, or is here revoked, is flagged and cannot be charged."""
+
+    filing_number = models.CharField(_("filing number"), max_length=100)
+    # ``filings.filing_key``: the number upper-case, as two spellings meet.
+    number_key = models.CharField(max_length=100, unique=True)
+    model_name = models.CharField(_("model name"), max_length=200)
+    filer_name = models.CharField(_("filed by"), max_length=200, blank=True)
+    region = models.CharField(_("filed in (province)"), max_length=50, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("filed generative-AI service")
+        verbose_name_plural = _("filed generative-AI services")
+        ordering = ["filing_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True)
+                | Q(filed_on__isnull=True)
+                | Q(revoked_on__gte=models.F("filed_on")),
+                name="genai_filing_revoked_after_filed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filing_number} {self.model_name}"
+
+
 class ProviderStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
     APPROVED = "approved", _("Approved")
@@ -491,6 +525,10 @@ class Offering(models.Model):
     filing_number = models.CharField(_("CAC filing number"), max_length=100, blank=True)
     is_active = models.BooleanField(_("offered"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not stored: where the filing number stands on the imported filing list,
+    # set for the pages by selectors.offerings_with_filing_status.
+    filing_status: str = ""
+    filing_status_label: str = ""
 
     class Meta:
         verbose_name = _("offering")

@@ -9,18 +9,22 @@ from operator import or_
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import user_roles
 from accounts.roles import Role
 
 from .credit import DEFAULT_LOOKBACK_YEARS, on_list, on_list_within, years_before
+from .filings import filing_key
 from .models import (
     DishonestEntity,
     Enterprise,
     EnterpriseClaim,
+    GenAIFiling,
     InvestmentDeclaration,
     Membership,
+    Offering,
     Provider,
     Region,
 )
@@ -219,3 +223,75 @@ def government_staff_list() -> QuerySet[Membership]:
         .select_related("user", "department__region")
         .order_by("department__region_id", "role", "user__email")
     )
+
+
+# -- the list of filed generative-AI services --------------------------------------
+
+
+class FilingStatus:
+    """Where a model offering's filing number stands on the imported list."""
+
+    LISTED = "listed"  # on the list, not revoked
+    REVOKED = "revoked"  # on the list, revoked (on or before today)
+    ABSENT = "absent"  # not on the list (or no number at all)
+    NOT_NEEDED = ""  # a compute offering: no filing
+
+
+FILING_STATUS_LABELS = {
+    FilingStatus.LISTED: _("On the filing list"),
+    FilingStatus.REVOKED: _("Filing revoked"),
+    FilingStatus.ABSENT: _("Not on the filing list"),
+}
+
+
+def filing_statuses(numbers: Iterable[str], *, today: date | None = None) -> dict:
+    """The status of each filing number (by ``filings.filing_key``), in one
+    query: absent unless the list has it."""
+    now = today or timezone.localdate()
+    keys = {filing_key(n) for n in numbers if n and n.strip()}
+    found = dict(
+        GenAIFiling.objects.filter(number_key__in=keys).values_list(
+            "number_key", "revoked_on"
+        )
+    )
+    statuses = {}
+    for key in keys:
+        if key not in found:
+            statuses[key] = FilingStatus.ABSENT
+        elif (revoked_on := found[key]) is not None and revoked_on <= now:
+            statuses[key] = FilingStatus.REVOKED
+        else:
+            statuses[key] = FilingStatus.LISTED
+    return statuses
+
+
+def offering_filing_status(offering: Offering, *, today: date | None = None) -> str:
+    """Whether the offering may be sold as filed: compute offerings need no
+    filing; a model offering's number must be on the list and not revoked."""
+    if offering.kind != Offering.Kind.MODEL:
+        return FilingStatus.NOT_NEEDED
+    if not (offering.filing_number or "").strip():
+        return FilingStatus.ABSENT
+    key = filing_key(offering.filing_number)
+    return filing_statuses([offering.filing_number], today=today)[key]
+
+
+def offerings_with_filing_status(
+    offerings: Iterable[Offering], *, today: date | None = None
+) -> list[Offering]:
+    """The offerings, each with ``filing_status`` and ``filing_status_label``
+    set (one query for all), for the offering pages."""
+    offerings = list(offerings)
+    statuses = filing_statuses(
+        [o.filing_number for o in offerings if o.kind == Offering.Kind.MODEL],
+        today=today,
+    )
+    for o in offerings:
+        if o.kind != Offering.Kind.MODEL:
+            o.filing_status = FilingStatus.NOT_NEEDED
+        elif not (o.filing_number or "").strip():
+            o.filing_status = FilingStatus.ABSENT
+        else:
+            o.filing_status = statuses[filing_key(o.filing_number)]
+        o.filing_status_label = str(FILING_STATUS_LABELS.get(o.filing_status, ""))
+    return offerings

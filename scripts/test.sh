@@ -195,9 +195,11 @@ case $status in
 esac
 
 # The demo runs on SQLite: stored decisions must re-explain themselves the
-# same there too (sums come back with other exponents), so those tests run
-# once more on it. Skipped when PYTEST_ARGS or arguments narrow the run.
+# same there too (sums come back with other exponents), so those tests (and
+# those of `manage.py decision_reexplain` and the decision page) run once
+# more on it. Skipped when PYTEST_ARGS or arguments narrow the run.
 if [[ -z ${PYTEST_ARGS:-} && $# -eq 0 ]]; then
-    run "$VENV/bin/pytest" -q --ds=config.settings.test_sqlite tests/vouchers/test_decisions.py
+    run "$VENV/bin/pytest" -q --ds=config.settings.test_sqlite tests/vouchers/test_decisions.py \
+        tests/vouchers/test_decision_reexplain.py tests/vouchers/test_demo_decisions.py
 fi
 echo "test.sh: all checks passed"

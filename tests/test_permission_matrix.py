@@ -931,6 +931,10 @@ def _application(w: World) -> dict:
     return {"pk": w.application.pk}
 
 
+def _screening(w: World) -> dict:
+    return {"pk": w.application.screening_id}
+
+
 def _application_decided(w: World, client) -> bool:
     return w.application.reviews.exists()
 
@@ -1422,6 +1426,17 @@ EXPECTED: dict[str, Spec] = {
             done=_application_decided,
             writers=frozenset({"reviewer"}),
         ),
+    ),
+    # The application's stored screening, made again: who may read the
+    # application on the review pages (a Ningbo reviewer does not know it).
+    "review:decision": Spec(
+        role_page(
+            Role.REVIEWER,
+            Role.PROGRAM_MANAGER,
+            Role.AUDITOR,
+            other_reviewer=NOT_FOUND,
+        ),
+        kwargs=_screening,
     ),
     # --- applications: the applicant's side ---------------------------------
     "applications:list": Spec(role_page(Role.APPLICANT)),

@@ -46,9 +46,13 @@ VOUCHER_NOT_ACTIVE = "voucher_not_active"  # expired or revoked
 VOUCHER_EXPIRED = "voucher_expired"  # past its validity date
 INSUFFICIENT_BALANCE = "insufficient_balance"  # more than is left on the voucher
 DUPLICATE_INVOICE = "duplicate_invoice"  # the invoice backs another redemption
+INVOICE_FORMAT = (
+    "invoice_format"  # not a tax invoice's number (nor, for a charge, a reference)
+)
 PRICE_ABOVE_LIST = "price_above_list"  # the unit price exceeds the list price
 REDEMPTION_MODE = "redemption_mode"  # the program does not deduct at the provider
 OFFERING_INVALID = "offering"  # not the provider's active offering of this kind
+OFFERING_NOT_FILED = "offering_not_filed"  # a model service not (or no longer) filed
 PERIOD_INVALID = "period"  # the period of use is not within the voucher's life
 NOT_YOURS = "not_yours"  # the charge belongs to another provider or enterprise
 

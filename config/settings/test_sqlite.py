@@ -1,7 +1,8 @@
 """The test profile on the demo's database, SQLite (in memory), for the few
 tests that prove the demo behaves as PostgreSQL does: stored decisions
 re-explain themselves the same on both (scripts/test.sh runs
-tests/vouchers/test_decisions.py with it). Everything else is tested on
+tests/vouchers/test_decisions.py, test_decision_reexplain.py and
+test_demo_decisions.py with it). Everything else is tested on
 PostgreSQL only (config.settings.test)."""
 
 import os

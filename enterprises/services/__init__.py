@@ -2,6 +2,7 @@
 its audit event in it."""
 
 from .credit import dishonest_list_import, parse_dishonest_csv
+from .filings import filing_list_import, parse_filing_csv
 from .memberships import (
     department_ensure_all,
     invitation_accept,
@@ -44,6 +45,7 @@ __all__ = [
     "enterprise_claim",
     "enterprise_create",
     "enterprise_update_profile",
+    "filing_list_import",
     "invitation_accept",
     "invitation_create",
     "invitation_find",
@@ -53,6 +55,7 @@ __all__ = [
     "offering_add",
     "offering_withdraw",
     "parse_dishonest_csv",
+    "parse_filing_csv",
     "provider_apply",
     "provider_set_status",
     "provider_update",

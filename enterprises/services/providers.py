@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from audits.services import audit_event_record
 from config.exceptions import ApplicationError
 from config.states import TRANSITION, StateMap
 
+from ..filings import validate_filing_number
 from ..lock_objects import offering_lock, provider_lock
 from ..models import Document, Offering, Provider
 from .memberships import membership_grant
@@ -195,6 +197,7 @@ def offering_add(*, provider: Provider, data: dict, actor: User | None) -> Offer
         raise ApplicationError(
             _("This provider is not registered for model services."), field="kind"
         )
+    filing_number = ""
     if kind == Offering.Kind.MODEL:
         if not (data.get("model_name") or "").strip():
             raise ApplicationError(_("Name the model."), field="model_name")
@@ -206,6 +209,10 @@ def offering_add(*, provider: Provider, data: dict, actor: User | None) -> Offer
                 ),
                 field="filing_number",
             )
+        try:
+            filing_number = validate_filing_number(data["filing_number"])
+        except ValidationError as exc:
+            raise ApplicationError(exc.messages[0], field="filing_number") from exc
     price = data.get("list_price")
     if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
         raise ApplicationError(
@@ -226,9 +233,7 @@ def offering_add(*, provider: Provider, data: dict, actor: User | None) -> Offer
         model_name=(data.get("model_name") or "").strip()
         if kind == Offering.Kind.MODEL
         else "",
-        filing_number=(data.get("filing_number") or "").strip()
-        if kind == Offering.Kind.MODEL
-        else "",
+        filing_number=filing_number,
     )
     audit_event_record(
         action=actions.OFFERING_ADDED,

@@ -18,6 +18,7 @@ from .. import selectors, services
 from ..forms import OfferingForm, ProviderApplyForm, ProviderDecisionForm, ProviderForm
 from ..models import Offering, Provider
 from ..permissions import provider_for_reader_or_404, provider_for_staff_or_404
+from ..selectors import FilingStatus, offerings_with_filing_status
 from ..services.providers import EDITABLE, PROVIDER_STATES
 
 
@@ -97,12 +98,19 @@ def provider_detail(request, pk):
         .select_related("actor")
         .order_by("id")
     )
+    offerings = offerings_with_filing_status(provider.offerings.all())
     return render(
         request,
         "enterprises/provider_detail.html",
         {
             "provider": provider,
-            "offerings": provider.offerings.all(),
+            "offerings": offerings,
+            "flagged_offerings": sum(
+                1
+                for o in offerings
+                if o.is_active
+                and o.filing_status in (FilingStatus.ABSENT, FilingStatus.REVOKED)
+            ),
             "is_staff": is_staff,
             "can_edit": is_staff and provider.status in EDITABLE,
             "offering_form": offering_form,

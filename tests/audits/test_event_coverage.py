@@ -81,6 +81,7 @@ NO_EVENT = {
     ),
     "audits.chain.services:record_report": "stores a check's result (above)",
     "enterprises.services.credit:parse_dishonest_csv": "parses a file, pure",
+    "enterprises.services.filings:parse_filing_csv": "parses a file, pure",
     "enterprises.services.memberships:invitation_find": "a read",
     "enterprises.services.register:checked_uscc": "a check, pure",
     "enterprises.services.register:classify_enterprise": (
@@ -134,6 +135,7 @@ NO_EVENT = {
     "vouchers.redemption.services:voucher_for_charge": "a read",
     "vouchers.redemption.services:chargeable_or_refuse": "a check",
     "vouchers.redemption.services:provider_approved_or_refuse": "a check",
+    "vouchers.redemption.services:filed_or_refuse": "a check",
     "vouchers.review.services:reasons_problem": "a check, pure",
     "vouchers.review.services:note_problem": "a check, pure",
     "vouchers.settlement.services:statement_number": "a number, pure",

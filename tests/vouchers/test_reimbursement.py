@@ -35,6 +35,9 @@ from vouchers.redemption import services as redemption
 from vouchers.reimbursement import services as svc
 
 pytestmark = pytest.mark.django_db
+# Fully digital invoices (全电发票) of 2025, Zhejiang.
+ONCE = "25330000000000000001"
+BOTH = "25330000000000000002"
 
 S = Reimbursement.Status
 
@@ -241,21 +244,21 @@ def test_a_stranger_cannot_claim_and_a_deducting_program_reimburses_nothing(
 
 def test_one_invoice_backs_one_redemption_across_both_modes(voucher_setup):
     voucher, applicant, provider, _ = voucher_setup
-    submit(voucher, applicant, provider, invoice_number="FP-ONCE-1")
+    submit(voucher, applicant, provider, invoice_number=ONCE)
 
     # the same invoice claimed again (here, or on another voucher)
     with pytest.raises(ApplicationError) as twice:
-        submit(voucher, applicant, provider, invoice_number="FP-ONCE-1")
+        submit(voucher, applicant, provider, invoice_number=ONCE)
     assert twice.value.code == error_codes.DUPLICATE_INVOICE
 
     # a provider's charge with an invoice number a reimbursement uses
     setup = charge_setup()
-    InvoiceUse.objects.filter(invoice_number="FP-ONCE-1").update(
+    InvoiceUse.objects.filter(invoice_number=ONCE).update(
         invoice_issuer=setup.provider.uscc
     )
     before = writes()
     with pytest.raises(ApplicationError) as charged:
-        setup.hold(invoice_number="FP-ONCE-1")
+        setup.hold(invoice_number=ONCE)
     assert charged.value.code == error_codes.DUPLICATE_INVOICE
     assert writes() == before
 
@@ -265,20 +268,20 @@ def test_a_charged_invoice_cannot_be_reimbursed_until_the_charge_is_voided(
 ):
     voucher, applicant, _provider, _ = voucher_setup
     setup = charge_setup()
-    charge = setup.hold(invoice_number="FP-BOTH-1")
+    charge = setup.hold(invoice_number=BOTH)
     issuer = setup.provider
     # the SME's claim names the charging provider's invoice
     issuer.offers_model = True
     issuer.save(update_fields=["offers_model"])
 
     with pytest.raises(ApplicationError) as taken:
-        submit(voucher, applicant, issuer, invoice_number="FP-BOTH-1")
+        submit(voucher, applicant, issuer, invoice_number=BOTH)
     assert taken.value.code == error_codes.DUPLICATE_INVOICE
 
     redemption.redemption_void(
         redemption=charge, provider=issuer, actor=setup.staff, reason="开错发票"
     )
-    assert submit(voucher, applicant, issuer, invoice_number="FP-BOTH-1")
+    assert submit(voucher, applicant, issuer, invoice_number=BOTH)
     assert check_ledger() == []
 
 

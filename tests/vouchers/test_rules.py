@@ -470,6 +470,35 @@ def test_a_filed_model_service_of_an_approved_model_provider_passes():
     assert verdict.outcome == PASS
 
 
+@pytest.mark.parametrize(
+    ("status", "expected", "words"),
+    [
+        ("listed", PASS, "approved"),
+        ("absent", REVIEW, "not on the imported list"),
+        ("revoked", FAIL, "revoked"),
+        ("", PASS, "approved"),  # decided before the list was consulted
+    ],
+)
+def test_a_model_service_is_checked_against_the_filing_list(status, expected, words):
+    # given
+    ctx = context(program_params("ZJ-MODEL-2026"), kind="model")
+    filed = provider(
+        offers_model=True,
+        offering_kind="model",
+        offering_filing_number="Zhejiang-XiHu-20260101",
+        offering_filing_status=status,
+    )
+
+    # when
+    verdict = rules.provider(facts(provider=filed), {}, ctx)
+
+    # then
+    assert verdict.outcome == expected
+    assert words in verdict.reason_en
+    # a decision stored before the list was consulted is explained as it was
+    assert ("offering_filing_status" in verdict.facts) == bool(status)
+
+
 # -- related party -------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role
 from config.money import ZERO, sum_of
 from enterprises.models import Document, Enterprise, Membership
+from enterprises.selectors import offering_filing_status
 
 from ..eligibility.engine import Decision, evaluate
 from ..eligibility.facts import (
@@ -135,6 +136,9 @@ def application_facts(application: Application, *, today: date | None = None) ->
             facility=p.facility,
             offering_kind=offering.kind if offering else "",
             offering_filing_number=offering.filing_number if offering else "",
+            offering_filing_status=offering_filing_status(offering, today=today)
+            if offering
+            else "",
             party=provider_party(p),
             credit_code_key=provider_credit_key(p),
         )

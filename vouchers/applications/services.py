@@ -43,7 +43,7 @@ from enterprises.services import document_store
 
 from .. import error_codes
 from ..eligibility.engine import Decision, evaluate
-from ..eligibility.records import decision_record
+from ..eligibility.records import APPLICATION_SUBJECT, decision_record
 from ..lock_objects import application_lock, program_lock
 from ..models import (
     APPLICATION_STATES,
@@ -413,7 +413,7 @@ def _screen(
         version=version,
         facts=facts,
         decision=decision,
-        subject_type="vouchers.application",
+        subject_type=APPLICATION_SUBJECT,
         subject_id=str(application.pk),
     )
     return version, decision, record

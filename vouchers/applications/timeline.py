@@ -21,6 +21,7 @@ from audits.models import AuditEvent
 from config.money import yuan
 from enterprises.models import Document, Provider
 
+from ..eligibility.records import APPLICATION_SUBJECT
 from ..eligibility.registry import FAIL, REVIEW
 from ..models import (
     Application,
@@ -66,7 +67,7 @@ def _screenings(application: Application) -> list[EligibilityDecision]:
     """The stored screening of each submission, oldest first."""
     return list(
         EligibilityDecision.objects.filter(
-            subject_type="vouchers.application", subject_id=str(application.pk)
+            subject_type=APPLICATION_SUBJECT, subject_id=str(application.pk)
         )
         .defer("facts")
         .order_by("id")

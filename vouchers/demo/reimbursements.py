@@ -6,8 +6,10 @@ ZJ-MODEL-2026 reimburses after payment. On the voucher of 宁波甬创软件有�
 (demo.owner5@example.com, Haishu, Ningbo; application MOD-0013) the owner
 has claimed twice for invoices of 杭州澄观大模型科技有限公司: one claim the
 Haishu reviewer (reviewer.haishu@example.com) verified for less than
-claimed, with the reason, and one waiting for verification. Idempotent:
-invoice numbers start with ``DEMO-``.
+claimed, with the reason, and one waiting for verification. The invoices
+are fully digital ones (全电发票: 20 digits, the year they were issued and
+Zhejiang's region first). Idempotent: once that voucher has claims, nothing
+is made.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from enterprises.models import Membership, Provider
 
 from ..models import Reimbursement, Voucher
 from ..reimbursement import services as svc
-from .redemptions import MARKER
 
 PROGRAM = "ZJ-MODEL-2026"
 ENTERPRISE = "宁波甬创软件有限公司"
@@ -45,13 +46,13 @@ class DemoClaim:
 
 DEMO_CLAIMS = (
     DemoClaim(
-        "R001",
+        "1",
         "36000.00",
         20,
         verified="30000.00",
         reason="发票金额 36,000 元中含 6,000 元技术服务费，不属于模型调用费用，不予报销。",
     ),
-    DemoClaim("R002", "18500.00", 3),
+    DemoClaim("2", "18500.00", 3),
 )
 
 
@@ -59,8 +60,6 @@ def load_reimbursement_demo() -> dict:
     """Make the demo claims (once). Returns ``reimbursements`` (made this
     run) and ``skipped`` (why none were)."""
     with transaction.atomic():
-        if Reimbursement.objects.filter(invoice_number__startswith=MARKER).exists():
-            return {"reimbursements": 0, "skipped": "already loaded"}
         voucher = (
             Voucher.objects.filter(
                 program__code=PROGRAM,
@@ -82,18 +81,22 @@ def load_reimbursement_demo() -> dict:
         provider = Provider.objects.filter(name=ISSUER).first()
         if voucher is None or owner is None or verifier is None or provider is None:
             return {"reimbursements": 0, "skipped": "no demo voucher"}
+        if Reimbursement.objects.filter(voucher=voucher).exists():
+            return {"reimbursements": 0, "skipped": "already loaded"}
         issuer = provider.uscc
         today = timezone.localdate()
         issued = timezone.localdate(voucher.issued_at)
         made = 0
         for spec in DEMO_CLAIMS:
+            invoice_date = max(issued, today - timedelta(days=spec.days_ago))
             r = svc.reimbursement_submit(
                 voucher=voucher,
                 user=owner.user,
                 claim=svc.Claim(
                     invoice_issuer=issuer,
-                    invoice_number=f"{MARKER}{issuer[-6:]}-{spec.invoice}",
-                    invoice_date=max(issued, today - timedelta(days=spec.days_ago)),
+                    # year, Zhejiang (33), the channel, a 15-digit sequence
+                    invoice_number=f"{invoice_date:%y}332{int(spec.invoice):015d}",
+                    invoice_date=invoice_date,
                     amount=Decimal(spec.amount),
                 ),
                 proof=SimpleUploadedFile(

@@ -140,3 +140,100 @@ def calculation_rows(steps: list[dict[str, str]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# -- a stored decision beside the same decision made again ------------------------
+
+SUMMARY_LABELS = {
+    "eligible": _("Eligible"),
+    "needs_review": _("Needs review"),
+    "rate": _("Subsidy rate"),
+    "subsidy": _("Estimated subsidy (yuan)"),
+}
+
+
+def _summary_text(key: str, value: Any) -> str:
+    """One outcome of a decision as the pages write it (— when missing)."""
+    if value is None:
+        return "—"
+    if key in ("eligible", "needs_review"):
+        return str(_("Yes") if value else _("No"))
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    return percent(amount) if key == "rate" else yuan(amount)
+
+
+def _aligned(stored: list[dict], again: list[dict], key: str) -> list[tuple]:
+    """Pairs (name, stored item, again item) of two lists of dicts matched by
+    ``key``: in the stored order, then what only the rerun has."""
+    by_key = {item[key]: item for item in again}
+    pairs = [(item[key], item, by_key.get(item[key])) for item in stored]
+    seen = {item[key] for item in stored}
+    pairs += [(item[key], None, item) for item in again if item[key] not in seen]
+    return pairs
+
+
+def side_by_side(
+    stored: dict[str, Any], again: dict[str, Any], labels=OUTCOME_LABELS
+) -> dict[str, list[dict[str, Any]]]:
+    """A stored decision (``EligibilityDecision.result``) beside the same
+    decision made again (``Decision.to_json``), in the active language, for
+    the decision page and ``manage.py decision_reexplain``: the outcome
+    (``summary``), each rule matched by code (``rules``) and each step of the
+    calculation matched by name (``steps``). Every row says whether the two
+    ``agree``, comparing what is stored, not how it is shown."""
+    summary = [
+        {
+            "key": key,
+            "label": label,
+            "stored": _summary_text(key, stored.get(key)),
+            "again": _summary_text(key, again.get(key)),
+            "agrees": stored.get(key) == again.get(key),
+        }
+        for key, label in SUMMARY_LABELS.items()
+    ]
+    stored_rule_rows = {r["code"]: r for r in stored_rules(stored, labels)}
+    again_rule_rows = {r["code"]: r for r in stored_rules(again, labels)}
+    rules = [
+        {
+            "code": code,
+            "title": rule_title(code),
+            "stored": stored_rule_rows.get(code),
+            "again": again_rule_rows.get(code),
+            "agrees": old == new,
+        }
+        for code, old, new in _aligned(
+            stored.get("rules", []), again.get("rules", []), "code"
+        )
+    ]
+    stored_steps = {s["step"]: s for s in calculation_rows(stored.get("steps", []))}
+    again_steps = {s["step"]: s for s in calculation_rows(again.get("steps", []))}
+    steps = [
+        {
+            "step": name,
+            "label": STEP_LABELS.get(name, name),
+            "stored": stored_steps.get(name),
+            "again": again_steps.get(name),
+            "stored_text": _step_text(stored_steps.get(name)),
+            "again_text": _step_text(again_steps.get(name)),
+            "agrees": old == new,
+        }
+        for name, old, new in _aligned(
+            stored.get("steps", []), again.get("steps", []), "step"
+        )
+    ]
+    return {"summary": summary, "rules": rules, "steps": steps}
+
+
+def _step_text(row: dict[str, Any] | None) -> str:
+    """A calculation step's value as the pages write it (— when missing)."""
+    if row is None:
+        return "—"
+    if row["percent"] is not None:
+        return row["percent"]
+    try:
+        return yuan(Decimal(row["value"]))
+    except ArithmeticError:
+        return str(row["value"])

@@ -79,6 +79,11 @@ class ProviderFacts:
     facility: str = ""
     offering_kind: str = ""
     offering_filing_number: str = ""
+    # Where that number stands on the imported list of filed generative-AI
+    # services (enterprises.selectors.FilingStatus: listed, revoked, absent);
+    # "" when the list was not consulted (compute offerings, the self-check,
+    # and decisions stored before the list was).
+    offering_filing_status: str = ""
     party: PartyFacts = field(default_factory=PartyFacts)
     # Keyed hash of the provider's credit code, to find it among shareholders.
     credit_code_key: str = ""

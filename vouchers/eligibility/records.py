@@ -62,16 +62,33 @@ def decision_record(
     return row
 
 
+# What a decision is made of, compared key by key when it is re-explained
+# (its program, version and engine version are where it was run, not what it
+# decided).
+COMPARED = ("eligible", "needs_review", "rate", "subsidy", "rules", "steps")
+# The subject of an application's screening (applications.services._screen).
+APPLICATION_SUBJECT = "vouchers.application"
+
+
 @dataclass(frozen=True)
 class Reexplanation:
     stored: dict
     again: Decision
 
     @property
+    def again_json(self) -> dict:
+        """The decision made again, as it would be stored."""
+        return self.again.to_json()
+
+    @property
+    def differences(self) -> list[str]:
+        """The keys of ``COMPARED`` on which the two disagree, in that order."""
+        again = self.again_json
+        return [k for k in COMPARED if self.stored.get(k) != again.get(k)]
+
+    @property
     def matches(self) -> bool:
-        again = self.again.to_json()
-        keys = ("eligible", "needs_review", "rate", "subsidy", "rules", "steps")
-        return all(self.stored.get(k) == again.get(k) for k in keys)
+        return not self.differences
 
 
 def decision_reexplain(record: EligibilityDecision) -> Reexplanation:

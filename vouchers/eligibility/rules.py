@@ -410,6 +410,27 @@ def provider(facts, params, ctx):
                 "The model service bought has no Cyberspace Administration filing number.",
                 used,
             )
+        # Decisions made before the filing list was consulted have no status
+        # and are explained as they were made.
+        if pv.offering_filing_status:
+            used["offering_filing_status"] = pv.offering_filing_status
+        if pv.offering_filing_status == "revoked":
+            return result(
+                "provider",
+                FAIL,
+                "所购模型服务的备案已被注销。",
+                "The filing of the model service bought has been revoked.",
+                used,
+            )
+        if pv.offering_filing_status == "absent":
+            return result(
+                "provider",
+                REVIEW,
+                "所购模型服务的备案号不在已导入的生成式人工智能服务备案名单中，请核对是否已备案。",
+                "The model service's filing number is not on the imported list of "
+                "filed generative-AI services: check whether it is filed.",
+                used,
+            )
     return result(
         "provider",
         PASS,

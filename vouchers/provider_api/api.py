@@ -79,6 +79,7 @@ STATUS_OF_CODE = {
     error_codes.INSUFFICIENT_BALANCE: status.HTTP_409_CONFLICT,
     error_codes.DUPLICATE_INVOICE: status.HTTP_409_CONFLICT,
     error_codes.REDEMPTION_MODE: status.HTTP_409_CONFLICT,
+    error_codes.OFFERING_NOT_FILED: status.HTTP_409_CONFLICT,
     error_codes.TRANSITION: status.HTTP_409_CONFLICT,
 }
 

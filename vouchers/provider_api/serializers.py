@@ -65,7 +65,16 @@ class ChargeRequestSerializer(serializers.Serializer):
     )
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    invoice_number = TextField(max_length=INVOICE_MAX)
+    invoice_number = TextField(
+        max_length=INVOICE_MAX,
+        help_text=(
+            "The invoice backing the charge: a fully digital invoice's 20 digits "
+            "(全电发票: year, province region, channel, sequence), an older VAT "
+            "invoice as CODE-NUMBER (10- or 12-digit code, 8-digit number), or "
+            "the provider's own billing reference with a letter in it. A number "
+            "of digits only is checked as a tax invoice (code invoice_format)."
+        ),
+    )
 
     def validate(self, attrs):
         if attrs["period_end"] < attrs["period_start"]:

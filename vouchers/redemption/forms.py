@@ -99,7 +99,9 @@ class ChargeForm(forms.Form):
     invoice_number = forms.CharField(
         label=_("Your invoice number"),
         help_text=_(
-            "The invoice you issued for this use; one invoice backs one charge."
+            "The invoice you issued for this use: a fully digital invoice's 20 "
+            "digits (全电发票), an older VAT invoice as CODE-NUMBER, or your own "
+            "billing reference with a letter in it. One invoice backs one charge."
         ),
         widget=forms.TextInput(attrs={**CODE_ATTRS, "maxlength": INVOICE_MAX}),
     )

@@ -34,10 +34,16 @@ from config.db import violates
 from config.exceptions import ApplicationError
 from config.money import quantize, yuan
 from enterprises.models import Membership, Offering, Provider
+from enterprises.selectors import FilingStatus, offering_filing_status
 from enterprises.uscc import normalize_uscc
 
-from .. import error_codes
-from ..invoices import invoice_release, invoice_taken, invoice_use
+from .. import error_codes, invoices
+from ..invoices import (
+    invoice_number_clean,
+    invoice_release,
+    invoice_taken,
+    invoice_use,
+)
 from ..issuance import codes
 from ..ledger.services import (
     provider_account,
@@ -63,7 +69,7 @@ K = LedgerAccount.Kind
 T = LedgerTransfer.Kind
 S = Redemption.Status
 REASON_MAX = 1000
-INVOICE_MAX = 40
+INVOICE_MAX = invoices.INVOICE_MAX
 # The unique index that keeps an invoice behind one redemption.
 ONE_INVOICE = "redemption_one_invoice"
 INVOICE_COLUMNS = ("invoice_issuer", "invoice_number")
@@ -180,6 +186,29 @@ def _offering_or_refuse(
     return offering
 
 
+def filed_or_refuse(offering: Offering, today: date) -> None:
+    """A model service is charged only while its filing number is on the
+    imported list of filed generative-AI services and not revoked."""
+    status = offering_filing_status(offering, today=today)
+    if status in (FilingStatus.NOT_NEEDED, FilingStatus.LISTED):
+        return
+    if status == FilingStatus.REVOKED:
+        message = _(
+            "%(name)s cannot be charged: the filing of its model (%(number)s) "
+            "has been revoked."
+        )
+    else:
+        message = _(
+            "%(name)s cannot be charged: its model's filing number (%(number)s) "
+            "is not on the list of filed generative-AI services."
+        )
+    raise _refuse(
+        message % {"name": offering.name, "number": offering.filing_number or "—"},
+        error_codes.OFFERING_NOT_FILED,
+        "offering",
+    )
+
+
 def _period_or_refuse(charge: Charge, voucher: Voucher, today: date) -> None:
     issued = timezone.localdate(voucher.issued_at)
     if charge.period_end < charge.period_start:
@@ -196,18 +225,12 @@ def _period_or_refuse(charge: Charge, voucher: Voucher, today: date) -> None:
     raise _refuse(message, error_codes.PERIOD_INVALID, "period_end")
 
 
-def _invoice_or_refuse(issuer: str, number: str) -> str:
-    number = (number or "").strip()
-    if not number or len(number) > INVOICE_MAX:
-        raise _refuse(
-            _("Enter the invoice number (at most %(n)d characters).")
-            % {"n": INVOICE_MAX},
-            error_codes.INVALID,
-            "invoice_number",
-        )
+def _invoice_or_refuse(number: str, today: date) -> str:
+    """The invoice's number in its registered form: a tax invoice's, or the
+    provider's own billing reference (invoices.invoice_number_clean)."""
     # Whether the invoice backs another charge: the partial unique index
     # answers when the charge is written (redemption_charge).
-    return number
+    return invoice_number_clean(number, own_reference=True, today=today)
 
 
 def _duplicate_invoice() -> ApplicationError:
@@ -230,7 +253,8 @@ def redemption_charge(
     """Hold ``charge`` on the voucher: refused, with nothing written, unless
     the voucher is the enterprise's, active and unexpired, the program
     deducts at the provider, the provider is approved for its kind, the
-    offering is the provider's, the price is allowed, the invoice is new and
+    offering is the provider's (a model service's filing on the list and not
+    revoked), the price is allowed, the invoice is new and
     the balance covers the amount."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -251,6 +275,7 @@ def redemption_charge(
         )
     _provider_or_refuse(provider, program)
     offering = _offering_or_refuse(provider, program, charge.offering_id)
+    filed_or_refuse(offering, today)
     if charge.quantity <= 0 or charge.unit_price <= 0:
         raise _refuse(
             _("Quantity and unit price must be more than zero."),
@@ -271,7 +296,7 @@ def redemption_charge(
             "unit_price",
         )
     _period_or_refuse(charge, voucher, today)
-    invoice = _invoice_or_refuse(provider.uscc, charge.invoice_number)
+    invoice = _invoice_or_refuse(charge.invoice_number, today)
     remaining, held = voucher_accounts(voucher)
     if amount > remaining.balance:
         raise _refuse(

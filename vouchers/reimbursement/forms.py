@@ -20,7 +20,9 @@ class ClaimForm(forms.Form):
         label=_("Invoice number"),
         max_length=INVOICE_MAX,
         help_text=_(
-            "As printed on the invoice (发票号码); one invoice backs one claim."
+            "As printed on the invoice (发票号码): 20 digits for a fully digital "
+            "invoice (全电发票), or an older VAT invoice's code and number as "
+            "CODE-NUMBER. One invoice backs one claim."
         ),
     )
     invoice_date = forms.DateField(

@@ -27,7 +27,13 @@ from enterprises.services import document_store
 from enterprises.uscc import normalize_uscc
 
 from .. import error_codes
-from ..invoices import invoice_in_use, invoice_release, invoice_taken, invoice_use
+from ..invoices import (
+    invoice_in_use,
+    invoice_number_clean,
+    invoice_release,
+    invoice_taken,
+    invoice_use,
+)
 from ..ledger.services import (
     transfer,
     voucher_account,
@@ -44,7 +50,6 @@ from ..models import (
 )
 from ..programs.selectors import program_version_at
 from ..redemption.services import (
-    INVOICE_MAX,
     REASON_MAX,
     chargeable_or_refuse,
     provider_approved_or_refuse,
@@ -169,14 +174,9 @@ def reimbursement_submit(
             error_codes.REDEMPTION_MODE,
         )
     provider = _issuer_or_refuse(claim.invoice_issuer, voucher)
-    number = (claim.invoice_number or "").strip()
-    if not number or len(number) > INVOICE_MAX:
-        raise _refuse(
-            _("Enter the invoice number (at most %(n)d characters).")
-            % {"n": INVOICE_MAX},
-            error_codes.INVALID,
-            "invoice_number",
-        )
+    number = invoice_number_clean(
+        claim.invoice_number, own_reference=False, today=today
+    )
     _invoice_date_or_refuse(claim.invoice_date, voucher, today)
     amount = _amount_or_refuse(claim.amount)
     remaining, held = voucher_accounts(voucher)

@@ -15,7 +15,8 @@ from accounts.permissions import user_roles
 from accounts.roles import Role
 from enterprises.selectors import department_regions, in_regions
 
-from ..models import Application, Review
+from ..eligibility.records import APPLICATION_SUBJECT
+from ..models import Application, EligibilityDecision, Review
 from .scope import DECIDING_ROLES, queue_condition
 
 S = Application.Status
@@ -117,3 +118,34 @@ def application_for_reader_or_404(user: User, pk: int) -> Application:
     if application is None:
         raise Http404
     return application
+
+
+def decision_for_reader_or_404(
+    user: User, pk: int
+) -> tuple[EligibilityDecision, Application | None]:
+    """A stored decision and the application it screened (None for other
+    subjects, such as a re-screening of enterprises), for whoever may read
+    it: an application's screening, who may open the application on the
+    review pages; any other decision, program managers and auditors."""
+    decision = (
+        EligibilityDecision.objects.select_related("program_version__program")
+        .filter(pk=pk)
+        .first()
+    )
+    if decision is None:
+        raise Http404
+    if decision.subject_type != APPLICATION_SUBJECT:
+        if not user_roles(user) & READ_ALL_ROLES:
+            raise Http404
+        return decision, None
+    if not decision.subject_id.isdigit():
+        raise Http404
+    application = (
+        applications_readable(user=user)
+        .select_related("program", "enterprise")
+        .filter(pk=int(decision.subject_id))
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return decision, application

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.review_queue_page, name="queue"),
     path("batch-approve/", views.review_batch_approve, name="batch-approve"),
     path("<int:pk>/", views.review_detail, name="detail"),
+    path("decisions/<int:pk>/", views.decision_detail, name="decision"),
 ]

@@ -41,10 +41,18 @@ from enterprises import sme
 from enterprises.models import Document, Enterprise
 from enterprises.selectors import CreditStatus, credit_status
 
-from ..eligibility.explain import calculation_rows, stored_rules
+from ..eligibility.explain import calculation_rows, side_by_side, stored_rules
+from ..eligibility.records import APPLICATION_SUBJECT, decision_reexplain
 from ..eligibility.registry import REVIEW
 from ..issuance.selectors import availabilities_in_turn, availability
-from ..models import Application, Notice, RejectionReason, Review, Voucher
+from ..models import (
+    Application,
+    EligibilityDecision,
+    Notice,
+    RejectionReason,
+    Review,
+    Voucher,
+)
 from ..notice.selectors import OBJECTION_READERS
 from ..programs.labels import STAGE_LABELS
 from ..programs.selectors import program_version_at
@@ -54,6 +62,7 @@ from .hints import application_hints
 from .scope import DECIDING_ROLES, may_decide
 from .selectors import (
     application_for_reader_or_404,
+    decision_for_reader_or_404,
     review_queue,
     review_queue_filtered,
     state_counts,
@@ -580,3 +589,45 @@ def _detail_context(request, application, form, can_decide) -> dict[str, Any]:
             (str(application), None),
         ],
     }
+
+
+# -- one stored decision, made again -------------------------------------------------
+
+
+@role_required(*READER_ROLES)
+def decision_detail(request, pk):
+    """A stored decision beside the same decision made again with its stored
+    facts, program version and free budget: whoever may read the application
+    it screened (program managers and auditors, any decision)."""
+    decision, application = decision_for_reader_or_404(request.user, pk)
+    again = decision_reexplain(decision)
+    screenings = []
+    if application is not None:
+        screenings = list(
+            EligibilityDecision.objects.filter(
+                subject_type=APPLICATION_SUBJECT, subject_id=str(application.pk)
+            )
+            .select_related("program_version")
+            .defer("facts", "result")
+            .order_by("pk")
+        )
+    breadcrumbs = []
+    if user_roles(request.user) & set(REVIEW_ROLES):
+        breadcrumbs.append((_("Review queue"), reverse("review:queue")))
+    if application is not None:
+        breadcrumbs.append(
+            (str(application), reverse("review:detail", args=[application.pk]))
+        )
+    breadcrumbs.append((_("Decision %(id)s") % {"id": decision.pk}, None))
+    return render(
+        request,
+        "vouchers/review/decision.html",
+        {
+            "decision": decision,
+            "application": application,
+            "again": again,
+            "rows": side_by_side(decision.result, again.again_json),
+            "screenings": screenings,
+            "breadcrumbs": breadcrumbs,
+        },
+    )

@@ -27,6 +27,7 @@ from enterprises.models import (
     Document,
     Enterprise,
     EnterpriseClaim,
+    GenAIFiling,
     InvestmentDeclaration,
     Invitation,
     Membership,
@@ -35,7 +36,7 @@ from enterprises.models import (
     Region,
     Shareholder,
 )
-from enterprises.services import credit, memberships, providers, register
+from enterprises.services import credit, filings, memberships, providers, register
 from enterprises.uscc import make_uscc
 from tests.audits.coverage import Case
 from tests.factories import (
@@ -145,6 +146,30 @@ def _dishonest_list_import():
         ),
         expected=Counter({actions.DISHONEST_LIST_IMPORTED: 1}),
         state=_rows(DishonestEntity),
+    )
+
+
+# enterprises.services.filings
+
+
+def _filing_list_import():
+    # one row new, one row revoked now: a single event for the file
+    GenAIFiling.objects.create(
+        filing_number="Zhejiang-CoverageOld-20240101",
+        number_key="ZHEJIANG-COVERAGEOLD-20240101",
+        model_name="旧模型",
+    )
+    content = (
+        "filing_number,model_name,filer_name,region,filed_on,revoked_on\n"
+        "Beijing-CoverageNew-20240301,新模型,北京某公司,北京,,\n"
+        "Zhejiang-CoverageOld-20240101,旧模型,,浙江,,2025-06-30\n"
+    ).encode()
+    return Case(
+        call=lambda: filings.filing_list_import(
+            content=content, actor=None, source="coverage.csv"
+        ),
+        expected=Counter({actions.GENAI_FILING_LIST_IMPORTED: 1}),
+        state=_rows(GenAIFiling),
     )
 
 
@@ -582,6 +607,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "accounts.services:user_update_profile": _user_update_profile,
     "accounts.services:user_consent_record": _user_consent_record,
     "enterprises.services.credit:dishonest_list_import": _dishonest_list_import,
+    "enterprises.services.filings:filing_list_import": _filing_list_import,
     "enterprises.services.memberships:membership_grant": _membership_grant,
     "enterprises.services.memberships:membership_remove": _membership_remove,
     "enterprises.services.memberships:invitation_create": _invitation_create,
