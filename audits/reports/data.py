@@ -490,6 +490,7 @@ def enterprise_charges(enterprise: Enterprise) -> QuerySet[Redemption]:
 
 
 def enterprise_figures(enterprise: Enterprise) -> EnterpriseFigures:
+    from vouchers.eligibility.explain import stored_reason
     from vouchers.eligibility.registry import RULES
     from vouchers.models import (
         Application,
@@ -525,7 +526,7 @@ def enterprise_figures(enterprise: Enterprise) -> EnterpriseFigures:
                     if r["code"] in RULES
                     else r["code"],
                     "outcome": str(OUTCOME_LABELS.get(r["outcome"], r["outcome"])),
-                    "reason": r.get("reason_zh", ""),
+                    "reason": stored_reason(r, "zh-hans"),
                 }
                 for r in d.result.get("rules", [])
             ]

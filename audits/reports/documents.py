@@ -281,6 +281,32 @@ def enterprise_xlsx(
                 for a in figures.applications
             ],
         )
+        # Every rule result of every screening, its reason with the article
+        # the program version cites for the rule (as on the PDF).
+        sheet(
+            _("Rule results"),
+            [
+                _("Number"),
+                _("Screened at"),
+                _("Version"),
+                _("Rule"),
+                _("Result"),
+                _("Reason"),
+            ],
+            [
+                (
+                    a["number"],
+                    moment(d["at"]),
+                    d["version"],
+                    r["title"],
+                    r["outcome"],
+                    r["reason"],
+                )
+                for a in figures.applications
+                for d in a["decisions"]
+                for r in d["rules"]
+            ],
+        )
         sheet(
             pgettext("records", "Vouchers"),
             [_("Voucher code"), _("Program"), _("Face value (yuan)"), _("Status")],

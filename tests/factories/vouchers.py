@@ -71,7 +71,31 @@ def program_params(code: str = "HZ-COMPUTE-2026", **changes) -> dict:
     """A demo program's parameters as JSON (vouchers/demo/data/demo_programs.yaml),
     with some of them changed."""
     spec = next(s for s in demo_program_specs() if s["code"] == code)
-    return copy.deepcopy({**spec["params"], **changes})
+    params = copy.deepcopy({**spec["params"], **changes})
+    if "citations" not in changes:
+        params = consistent_citations(params)
+    return params
+
+
+def consistent_citations(params: dict) -> dict:
+    """The parameters with only the citations that still hold: of a rule in
+    the rule set and an article of a listed document (a test that changes
+    the rules or the documents keeps a valid version)."""
+    articles = {
+        (d.get("title"), a.get("number"))
+        for d in params.get("policy_documents") or []
+        for a in d.get("articles") or []
+    }
+    citations = {
+        code: cite
+        for code, cite in (params.get("citations") or {}).items()
+        if code in (params.get("rules") or {})
+        and (cite.get("document"), cite.get("article")) in articles
+    }
+    params.pop("citations", None)
+    if citations:
+        params["citations"] = citations
+    return params
 
 
 def make_program(

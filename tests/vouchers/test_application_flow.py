@@ -20,6 +20,7 @@ from tests.factories import (
     version_changed,
 )
 from tests.factories.ledger import transfer_key
+from tests.factories.vouchers import consistent_citations
 from vouchers.applications import services as svc
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import budget_remaining, voucher_balance
@@ -153,6 +154,7 @@ def _without_the_contract_rule(program):
     params["rules"] = {
         k: v for k, v in params["rules"].items() if k != "one_contract_one_claim"
     }
+    params = consistent_citations(params)
     version_changed(program=program, params=params, actor=None)
 
 

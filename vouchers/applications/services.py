@@ -488,7 +488,12 @@ def application_submit(*, application: Application, user: User) -> Application:
         APPLICATION_STATES.move(application, S.REJECTED)
         application.decided_at = timezone.now()
         reasons = [
-            {"code": r.code, "zh": r.reason_zh, "en": r.reason_en} for r in failed
+            {
+                "code": r.code,
+                "zh": r.shown_reason("zh-hans"),
+                "en": r.shown_reason("en"),
+            }
+            for r in failed
         ]
     else:
         APPLICATION_STATES.move(application, S.IN_REVIEW)

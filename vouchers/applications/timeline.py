@@ -21,6 +21,7 @@ from audits.models import AuditEvent
 from config.money import yuan
 from enterprises.models import Document, Provider
 
+from ..eligibility.explain import stored_reason
 from ..eligibility.records import APPLICATION_SUBJECT
 from ..eligibility.registry import FAIL, REVIEW
 from ..models import (
@@ -55,9 +56,9 @@ def _who(user: User | None, fallback: str = "") -> str:
 
 
 def _rule_reasons(result: dict | None, outcomes: set[str]) -> list[str]:
-    english = (get_language() or "").startswith("en")
+    language = get_language()
     return [
-        (r.get("reason_en") if english else r.get("reason_zh")) or r.get("code", "")
+        stored_reason(r, language) or r.get("code", "")
         for r in (result or {}).get("rules", [])
         if r.get("outcome") in outcomes
     ]

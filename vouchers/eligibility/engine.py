@@ -8,7 +8,7 @@ JSON-serialisable so it can be stored and re-explained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -158,13 +158,22 @@ def calculate(ctx: ProgramContext, facts: Facts) -> Calculation | None:
     )
 
 
+def _cited(result: RuleResult, cite: dict[str, str] | None) -> RuleResult:
+    """The rule's result with the article the version says it implements."""
+    return replace(result, cite=cite) if cite else result
+
+
 def evaluate(ctx: ProgramContext, facts: Facts) -> Decision:
     """Run every rule of the version's rule set, in rule order."""
     calc = calculate(ctx, facts)
     run_ctx = ProgramContext(**{**ctx.__dict__, "calculation": calc})
     codes = sorted(ctx.params.rules, key=lambda code: RULES[code].order)
     results = [
-        RULES[code].func(facts, ctx.params.rule_params(code), run_ctx) for code in codes
+        _cited(
+            RULES[code].func(facts, ctx.params.rule_params(code), run_ctx),
+            ctx.params.citation(code),
+        )
+        for code in codes
     ]
     eligible = not any(r.outcome == FAIL for r in results)
     rate = calc.rate if calc else select_rate(ctx.params, facts)[0]

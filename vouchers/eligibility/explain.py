@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.money import percent, yuan
 
+from .citations import citation_text, cited_reason
 from .engine import Decision
 from .registry import FAIL, NOT_APPLICABLE, PASS, REVIEW, RULES, Rule
 
@@ -65,7 +66,8 @@ def decision_answer(decision: Decision) -> dict[str, Any]:
                 "code": r.code,
                 "title": rule_title(r.code),
                 "outcome": r.outcome,
-                "reason": r.reason(language),
+                "reason": r.shown_reason(language),
+                "citation": citation_text(r.cite, language),
             }
             for r in decision.rules
         ],
@@ -78,18 +80,27 @@ def decision_answer(decision: Decision) -> dict[str, Any]:
 def stored_rules(result: dict[str, Any] | None, labels=OUTCOME_LABELS) -> list[dict]:
     """A stored decision's rule results (``EligibilityDecision.result``), in
     the active language."""
-    english = _english()
+    language = translation.get_language()
     return [
         {
             "code": r["code"],
             "title": rule_title(r["code"]),
             "outcome": r["outcome"],
             "outcome_label": labels.get(r["outcome"], r["outcome"]),
-            "reason": r.get("reason_en") if english else r.get("reason_zh"),
+            "reason": stored_reason(r, language),
+            "citation": citation_text(r.get("cite"), language),
             "facts": r.get("facts") or {},
         }
         for r in (result or {}).get("rules", [])
     ]
+
+
+def stored_reason(rule: dict[str, Any], language: str | None) -> str:
+    """A stored rule result's reason as it is shown: in ``language``, followed
+    by the citation stored with it (none for versions that cite nothing)."""
+    english = (language or "").startswith("en")
+    reason = (rule.get("reason_en") if english else rule.get("reason_zh")) or ""
+    return cited_reason(reason, rule.get("cite"), language)
 
 
 # The subsidy calculation's steps (engine.calculate), as the pages name them.

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .citations import cited_reason
 from .errors import ParamsError
 
 PASS = "pass"
@@ -25,12 +26,20 @@ class RuleResult:
     reason_en: str
     facts: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    # The article the version says the rule implements ({"document": title,
+    # "article": number}), set by the engine; None when the version cites none.
+    cite: dict[str, str] | None = None
 
     def reason(self, language: str | None) -> str:
+        """The bare reason (without the citation: see ``shown_reason``)."""
         return self.reason_en if (language or "").startswith("en") else self.reason_zh
 
+    def shown_reason(self, language: str | None) -> str:
+        """The reason as it is shown: followed by its citation."""
+        return cited_reason(self.reason(language), self.cite, language)
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "code": self.code,
             "outcome": self.outcome,
             "reason_zh": self.reason_zh,
@@ -38,6 +47,11 @@ class RuleResult:
             "facts": self.facts,
             "params": self.params,
         }
+        # Only when cited, so decisions of versions without citations are
+        # stored (and re-explained) exactly as before.
+        if self.cite:
+            data["cite"] = self.cite
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RuleResult:

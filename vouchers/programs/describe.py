@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from config.formats import join_list
 from config.money import percent, yuan
 
+from ..eligibility.citations import cited_reason
 from ..eligibility.explain import ordered_rules, rule_title
 from . import selectors
 from .labels import (
@@ -233,7 +234,11 @@ def describe_params(params: dict) -> list[dict]:
                 (
                     f"rule.{rule.code}",
                     rule_title(rule.code),
-                    _rule_text(rule.code, p.rules[rule.code])
+                    cited_reason(
+                        _rule_text(rule.code, p.rules[rule.code]),
+                        p.citation(rule.code),
+                        get_language(),
+                    )
                     if rule.code in p.rules
                     else _("Not used"),
                 )

@@ -73,6 +73,12 @@ POLICY_ROWS = (1, 2)
 POLICY_PARTS = ("title", "issuer", "number", "issued_on", "url", "articles")
 # An article line: its number (第五条), a blank or a colon, its text.
 ARTICLE_LINE = re.compile(r"^(\S+?)(?:[\s\u3000]+|[:：])\s*(.*)$")
+# A rule's citation: a document's title, a blank, the article (第五条).
+CITE_LINE = re.compile(r"^(.+?)[\s\u3000]+(\S+)$")
+CITE_HELP = _(
+    "The title of one of the policy documents above, a space, the article "
+    "(杭州市算力券实施细则 第五条); shown after every reason of the rule."
+)
 # rule code -> {parameter: form field}
 RULE_PARAM_FIELDS = {
     "enterprise_type": {"allowed_prefixes": "enterprise_type_prefixes"},
@@ -396,6 +402,12 @@ class ProgramForm(forms.Form):
                 required=False,
                 initial=rule.code not in RULES_OFF_BY_DEFAULT,
             )
+            self.fields[f"cite_{rule.code}"] = forms.CharField(
+                label=_("Implements (document and article)"),
+                required=False,
+                max_length=240,
+                help_text=CITE_HELP,
+            )
         # Parameters of rules this form has no fields for, kept as they were.
         self.kept_rule_params: dict[str, dict] = {}
         # Form row of each spend tier in the params built last (index -> row).
@@ -424,6 +436,10 @@ class ProgramForm(forms.Form):
         initial |= _public_initial(p)
         for rule in ordered_rules():
             initial[f"rule_{rule.code}"] = rule.code in p.rules
+            cite = p.citations.get(rule.code)
+            initial[f"cite_{rule.code}"] = (
+                f"{cite.document} {cite.article}" if cite else ""
+            )
         for code, fields in RULE_PARAM_FIELDS.items():
             values = p.rules.get(code, {})
             for param, name in fields.items():
@@ -515,7 +531,21 @@ class ProgramForm(forms.Form):
                 if d.get(f"rule_{rule.code}")
             },
             **self._public_params(),
+            **self._citation_params(),
         }
+
+    def _citation_params(self) -> dict[str, Any]:
+        """The citations of the ticked rules (a rule not used cites nothing)."""
+        d = self.cleaned_data
+        citations = {}
+        for rule in ordered_rules():
+            match = CITE_LINE.match((d.get(f"cite_{rule.code}") or "").strip())
+            if d.get(f"rule_{rule.code}") and match:
+                citations[rule.code] = {
+                    "document": match.group(1).strip("《》 "),
+                    "article": match.group(2),
+                }
+        return {"citations": citations} if citations else {}
 
     def _public_params(self) -> dict[str, Any]:
         """The published information as the validator takes it; empty
@@ -627,6 +657,16 @@ class ProgramForm(forms.Form):
                 "materials_en",
                 _("Give as many English lines as Chinese ones, in the same order."),
             )
+        for rule in ordered_rules():
+            value = (cleaned.get(f"cite_{rule.code}") or "").strip()
+            if value and not CITE_LINE.match(value):
+                self.add_error(
+                    f"cite_{rule.code}",
+                    _(
+                        "Give the document's title, a space and the article "
+                        "(杭州市算力券实施细则 第五条)."
+                    ),
+                )
         # The validator has the last word, on everything the fields allow
         # (the service checks again, and whether anything has changed).
         try:
@@ -673,6 +713,8 @@ class ProgramForm(forms.Form):
                 row = self._policy_rows[int(rest[0])]
             part = rest[1] if len(rest) > 1 and rest[1] in POLICY_PARTS else "title"
             name = f"policy_{row}_{part}"
+        elif head == "citations" and rest:
+            name = f"cite_{rest[0]}"
         elif head == "rules" and rest:
             code = rest[0]
             name = RULE_PARAM_FIELDS.get(code, {}).get(rest[1]) if rest[1:] else None
@@ -729,12 +771,14 @@ class ProgramForm(forms.Form):
         ]
 
     def rule_rows(self):
-        """Each rule's checkbox with the fields of its parameters."""
+        """Each rule's checkbox with the fields of its parameters and the
+        field of its citation."""
         return [
             (
                 rule.code,
                 self[f"rule_{rule.code}"],
                 [self[name] for name in RULE_PARAM_FIELDS.get(rule.code, {}).values()],
+                self[f"cite_{rule.code}"],
             )
             for rule in ordered_rules()
         ]

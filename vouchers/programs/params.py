@@ -111,6 +111,18 @@ class PolicyDocument:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """What a rule implements: an article of one of the version's policy
+    documents, named by the document's title and the article's number."""
+
+    document: str
+    article: str
+
+    def to_json(self) -> dict:
+        return {"document": self.document, "article": self.article}
+
+
+@dataclass(frozen=True)
 class Contact:
     """Who answers applicants' questions: an office, a phone, an e-mail."""
 
@@ -135,6 +147,7 @@ PUBLIC_DEFAULTS: dict[str, Any] = {
     "policy_documents": (),
     "materials": (),
     "contact": None,
+    "citations": {},
 }
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,29}$")
 
@@ -175,6 +188,10 @@ class ProgramParams:
     policy_documents: tuple[PolicyDocument, ...] = ()
     materials: tuple[Text, ...] = ()
     contact: Contact | None = None
+    # Rule code -> the article it implements (kept apart from the rules'
+    # own parameters: the rules never see it, the engine copies it into
+    # each result; see docs/architecture.md "Rules that cite their source").
+    citations: dict[str, Citation] = field(default_factory=dict)
 
     @property
     def total_budget(self) -> Decimal:
@@ -193,6 +210,11 @@ class ProgramParams:
                 article = document.article(number)
                 return (document, article) if article else None
         return None
+
+    def citation(self, code: str) -> dict[str, str] | None:
+        """The citation of rule ``code`` as a rule result stores it, or None."""
+        cite = self.citations.get(code)
+        return cite.to_json() if cite else None
 
     def investment_years(self) -> tuple[int, ...]:
         """The years whose IT and AI investment the benchmark rule adds up
@@ -243,6 +265,10 @@ class ProgramParams:
             data["materials"] = [m.to_json() for m in self.materials]
         if self.contact:
             data["contact"] = self.contact.to_json()
+        if self.citations:
+            data["citations"] = {
+                code: cite.to_json() for code, cite in self.citations.items()
+            }
         return data
 
     @classmethod
@@ -293,6 +319,9 @@ class ProgramParams:
             "materials": p.materials("materials"),
             "contact": p.contact("contact"),
         }
+        params["citations"] = p.citations(
+            "citations", params["rules"], params["policy_documents"]
+        )
         months = params["statement_months"]
         if isinstance(months, int) and 1 <= months <= 12 and 12 % months:
             p.error(
@@ -672,6 +701,58 @@ class _Parser:
             if number and text:
                 articles.append(PolicyArticle(number, text))
         return tuple(articles)
+
+    def citations(self, key, rules, documents):
+        """Rule code -> {"document": title, "article": number}: each rule in
+        the version's rule set, each article in one of its documents."""
+        raw = self.data.get(key)
+        if raw in (None, {}):
+            return {}
+        if not isinstance(raw, dict):
+            self.error(
+                key, _("Give the citations as rule code → document and article.")
+            )
+            return {}
+        by_title = {d.title: d for d in documents}
+        # Rules named in the rule set, whether or not their parameters are
+        # valid (those already have their own error); when the rule set is
+        # not even a mapping, its error says it all.
+        raw_rules = self.data.get("rules")
+        used = set(raw_rules) if isinstance(raw_rules, dict) else set(RULES)
+        result = {}
+        for code, item in raw.items():
+            path = f"{key}.{code}"
+            if code not in RULES:
+                self.error(path, _("Unknown rule."))
+                continue
+            if code not in rules and code not in used:
+                self.error(path, _("This version does not use this rule."))
+                continue
+            if not isinstance(item, dict) or set(item) - {"document", "article"}:
+                self.error(path, _("Give the citation as a document and an article."))
+                continue
+            title = self._plain(
+                f"{path}.document", item.get("document"), max_length=200
+            )
+            number = self._plain(f"{path}.article", item.get("article"), max_length=30)
+            if not (title and number):
+                continue
+            document = by_title.get(title)
+            if document is None:
+                self.error(
+                    f"{path}.document",
+                    _("This version lists no policy document titled 《%(title)s》.")
+                    % {"title": title},
+                )
+            elif document.article(number) is None:
+                self.error(
+                    f"{path}.article",
+                    _("《%(title)s》 as this version lists it has no article %(n)s.")
+                    % {"title": title, "n": number},
+                )
+            else:
+                result[code] = Citation(title, number)
+        return result
 
     def contact(self, key):
         raw = self.data.get(key)

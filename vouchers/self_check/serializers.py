@@ -291,7 +291,17 @@ class RuleResultSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable rule code.")
     title = serializers.CharField(help_text="The rule's name, in the language asked.")
     outcome = serializers.ChoiceField(choices=OUTCOMES)
-    reason = serializers.CharField(help_text="Why, in the language asked.")
+    reason = serializers.CharField(
+        help_text="Why, in the language asked, followed by the citation."
+    )
+    citation = serializers.CharField(
+        allow_blank=True,
+        help_text=(
+            "The policy document and article the program version says the rule "
+            "implements (document titles in Chinese, as published); empty when "
+            "the version cites none."
+        ),
+    )
 
 
 class CalculationStepSerializer(serializers.Serializer):
