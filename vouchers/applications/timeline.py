@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -38,9 +38,12 @@ S = Application.Status
 # The order of entries made at the same moment.
 STARTED, SUBMITTED, SCREENED, DECIDED, ISSUED = range(5)
 REVIEW_TITLES = {
-    Review.Decision.APPROVE: _("Approved at the %(stage)s stage"),
-    Review.Decision.RETURN: _("Returned for correction at the %(stage)s stage"),
-    Review.Decision.REJECT: _("Rejected at the %(stage)s stage"),
+    # Lazy: this dict is built at import, the text chosen when shown.
+    Review.Decision.APPROVE: gettext_lazy("Approved at the %(stage)s stage"),
+    Review.Decision.RETURN: gettext_lazy(
+        "Returned for correction at the %(stage)s stage"
+    ),
+    Review.Decision.REJECT: gettext_lazy("Rejected at the %(stage)s stage"),
 }
 REVIEW_STATUSES = {
     Review.Decision.APPROVE: S.IN_REVIEW,
