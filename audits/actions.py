@@ -48,6 +48,7 @@ PROGRAM_CHANGE_APPROVED = "program.change_approved"
 PROGRAM_CHANGE_REJECTED = "program.change_rejected"
 PROGRAM_CHANGE_WITHDRAWN = "program.change_withdrawn"
 PROGRAM_CHANGE_IMPACT_EXPORTED = "program.change_impact_exported"
+PROGRAM_QUOTA_MOVED = "program.quota_moved"
 ELIGIBILITY_RESCREENED = "eligibility.rescreened"
 APPLICATION_CREATED = "application.created"
 APPLICATION_UPDATED = "application.updated"
@@ -153,6 +154,7 @@ LABELS = {
     PROGRAM_CHANGE_REJECTED: _("Program change rejected"),
     PROGRAM_CHANGE_WITHDRAWN: _("Program change withdrawn"),
     PROGRAM_CHANGE_IMPACT_EXPORTED: _("What-if of a program change downloaded (XLSX)"),
+    PROGRAM_QUOTA_MOVED: _("Unused regional quota moved"),
     ELIGIBILITY_RESCREENED: _("Register re-screened against a program"),
     APPLICATION_CREATED: _("Application started"),
     APPLICATION_UPDATED: _("Application draft saved"),

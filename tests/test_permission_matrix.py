@@ -1380,6 +1380,21 @@ EXPECTED: dict[str, Spec] = {
             writers=frozenset({"program_manager"}),
         ),
     ),
+    # The world's program has no quotas: the move is refused (a message on
+    # the program page), nothing written.
+    "programs:quota-move": Spec(
+        role_page(Role.PROGRAM_MANAGER, ok=NOT_ALLOWED),
+        kwargs=_program,
+        post=Post(
+            role_page(Role.PROGRAM_MANAGER, ok=to("programs:detail")),
+            data=lambda w: {
+                "from_region": "",
+                "to_region": "330100",
+                "amount": "1.00",
+                "reason": "调剂",
+            },
+        ),
+    ),
     # --- vouchers -------------------------------------------------------------
     # Applicants list their own enterprises' vouchers (others': an empty list).
     "vouchers:voucher-list": Spec(role_page(Role.APPLICANT)),

@@ -70,3 +70,7 @@ WEBHOOK_LIMIT = "webhook_limit"  # the provider has the most endpoints allowed
 NOTICE_CLOSED = "notice_closed"  # the notice period is over, or it was decided
 OBJECTION_OPEN = "objection_open"  # an objection waits: the voucher is not issued
 OBJECTION_DECIDED = "objection_decided"  # the objection was already resolved
+
+# Regional quotas
+QUOTA_UNUSED = "quota_unused"  # a move asks for more than the quota has unused
+QUOTA_REGION = "quota_region"  # a quota for a division outside the program's region

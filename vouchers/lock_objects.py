@@ -122,14 +122,18 @@ def budget_accounts_lock(program: Program) -> list[LedgerAccount]:
 
 
 def notice_accounts_lock(program: Program) -> list[LedgerAccount]:
-    """The program's budget and reserved accounts (one each per funding
-    source), locked in primary-key order: a public notice moves money
-    between them."""
+    """The program's budget, quota and reserved accounts (per funding
+    source), locked in primary-key order: a final approval draws on the
+    budget and quotas, a public notice moves money to and from reserved."""
     return list(
         LedgerAccount.objects.select_for_update()
         .filter(
             program=program,
-            kind__in=(LedgerAccount.Kind.BUDGET, LedgerAccount.Kind.RESERVED),
+            kind__in=(
+                LedgerAccount.Kind.BUDGET,
+                LedgerAccount.Kind.RESERVED,
+                LedgerAccount.Kind.QUOTA,
+            ),
             voucher=None,
         )
         .order_by("pk")
@@ -137,13 +141,17 @@ def notice_accounts_lock(program: Program) -> list[LedgerAccount]:
 
 
 def funding_accounts_lock(program: Program) -> list[LedgerAccount]:
-    """The program's funding and budget accounts, locked in primary-key
-    order (a budget change moves money between them)."""
+    """The program's funding, budget and quota accounts, locked in
+    primary-key order (a budget or quota change moves money between them)."""
     return list(
         LedgerAccount.objects.select_for_update()
         .filter(
             program=program,
-            kind__in=(LedgerAccount.Kind.FUNDING, LedgerAccount.Kind.BUDGET),
+            kind__in=(
+                LedgerAccount.Kind.FUNDING,
+                LedgerAccount.Kind.BUDGET,
+                LedgerAccount.Kind.QUOTA,
+            ),
             voucher=None,
         )
         .order_by("pk")

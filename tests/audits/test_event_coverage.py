@@ -23,7 +23,7 @@ from django.db.models import Max
 from audits import services as audit_services
 from audits.models import AuditEvent
 from tests.audits.coverage import audits as audit_cases
-from tests.audits.coverage import notice, redemption, register, settlement
+from tests.audits.coverage import notice, quotas, redemption, register, settlement
 from tests.vouchers import test_workflow_audit as workflow
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,7 @@ CASES = {
     **redemption.CASES,
     **settlement.CASES,
     **notice.CASES,
+    **quotas.CASES,
 }
 
 # Services whose case is in tests/vouchers/test_workflow_audit.py (the
@@ -112,6 +113,10 @@ NO_EVENT = {
     ),
     "vouchers.ledger.services:voucher_fund": "inside voucher_issue (audited)",
     "vouchers.ledger.services:notice_reserve": "inside notice_open (audited)",
+    "vouchers.ledger.services:quota_account": "opens an account inside audited services",
+    "vouchers.ledger.services:quota_allotments": "a read",
+    "vouchers.ledger.services:quota_transfer": "inside program_quota_move (audited)",
+    "vouchers.programs.services:quota_problems": "a check",
     "vouchers.ledger.services:notice_release": (
         "inside objection_uphold and the notice's issuance (audited)"
     ),

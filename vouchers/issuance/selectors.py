@@ -18,8 +18,9 @@ from config.money import ZERO, quantize, sum_of
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_visible
 
-from ..ledger.selectors import budget_remaining, with_balances
-from ..models import Application, Notice, Program, Voucher
+from ..ledger.selectors import budget_remaining, funding_order, with_balances
+from ..models import Application, LedgerAccount, Notice, Program, Voucher
+from ..programs.selectors import program_version_at
 from . import codes
 
 
@@ -34,6 +35,53 @@ def vouchers_issued_in_year(
         ),
         "face_value",
     )
+
+
+def quota_region(quotas: Iterable[str], region_code: str) -> str | None:
+    """The quota division (a city or a county code) an enterprise registered
+    in ``region_code`` draws on: the most specific one holding it (GB/T
+    2260: a city's code ends in 00 and holds the counties sharing its first
+    four digits), or None."""
+    found = None
+    for code in quotas:
+        prefix = code[:4] if code.endswith("00") else code
+        if region_code.startswith(prefix) and (found is None or len(prefix) > 4):
+            found = code
+    return found
+
+
+def draw_pools(
+    application: Application, accounts: list[LedgerAccount]
+) -> list[LedgerAccount]:
+    """Of the program's ``accounts`` (budget and quota, locked or not), those
+    a final approval of the application draws on, in order: its
+    enterprise's quota (by funding source), then the shared budget, unless
+    the program keeps a region with a quota to it (``quota_shared_pool``)."""
+    params = program_version_at(application.program).parsed()
+    region = quota_region(params.quotas, application.enterprise.region_id)
+    K = LedgerAccount.Kind
+    quota = [a for a in accounts if a.kind == K.QUOTA and a.region_id == region]
+    shared = [a for a in accounts if a.kind == K.BUDGET]
+    if region is None:
+        return funding_order(shared)
+    return funding_order(quota) + (
+        funding_order(shared) if params.quota_shared_pool else []
+    )
+
+
+def budget_available(application: Application) -> Decimal:
+    """What the application's final approval could draw on now (unlocked:
+    shown before deciding; checked again under locks)."""
+    accounts = list(
+        LedgerAccount.objects.filter(
+            program_id=application.program_id,
+            kind__in=(LedgerAccount.Kind.BUDGET, LedgerAccount.Kind.QUOTA),
+            voucher=None,
+        )
+    )
+    if not accounts:
+        return budget_remaining(application.program)
+    return quantize(sum((a.balance for a in draw_pools(application, accounts)), ZERO))
 
 
 def reserved_in_year(
@@ -98,7 +146,7 @@ def availability(application: Application) -> Availability:
     deciding; checked again under locks when approving)."""
     return availability_with(
         application,
-        budget_remaining=budget_remaining(application.program),
+        budget_remaining=budget_available(application),
         year=timezone.localdate().year,
     )
 
@@ -111,20 +159,24 @@ def availabilities_in_turn(
     enterprise's yearly cap the earlier ones left. Only those issued in
     full count against the later ones, as a batch issues only those."""
     year = timezone.localdate().year
-    budgets: dict[int, Decimal] = {}
+    budgets: dict[tuple[int, str], Decimal] = {}
     cap_used: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     found = {}
     for a in applications:
-        if a.program_id not in budgets:
-            budgets[a.program_id] = budget_remaining(a.program)
-        alone = availability_with(a, budget_remaining=budgets[a.program_id], year=year)
+        # Per program (and quota division: what the approval draws on; a
+        # shared pool two divisions both fall back on is counted for each,
+        # the approval itself checks again under locks).
+        pool = (a.program_id, a.enterprise.region_id[:4])
+        if pool not in budgets:
+            budgets[pool] = budget_available(a)
+        alone = availability_with(a, budget_remaining=budgets[pool], year=year)
         key = (a.enterprise_id, a.program_id)
         turn = replace(
             alone, cap_remaining=max(alone.cap_remaining - cap_used[key], ZERO)
         )
         found[a.pk] = turn
         if not turn.reduced and turn.amount > 0:
-            budgets[a.program_id] -= turn.amount
+            budgets[pool] -= turn.amount
             cap_used[key] += turn.amount
     return found
 

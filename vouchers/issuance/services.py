@@ -18,12 +18,11 @@ from config.exceptions import ApplicationError
 from config.money import ZERO, yuan
 
 from .. import error_codes
-from ..ledger.selectors import funding_order
 from ..ledger.services import voucher_fund
 from ..lock_objects import enterprise_lock, notice_accounts_lock, program_lock
 from ..models import Application, LedgerAccount, Voucher
 from . import codes
-from .selectors import Availability, availability_with
+from .selectors import Availability, availability_with, draw_pools
 
 # Codes drawn before giving up: with 30^15 codes, one collision is already
 # beyond belief, so several mean the generator is broken.
@@ -78,13 +77,9 @@ def issuable(
     """
     enterprise_lock(application.enterprise_id)
     program_lock(application.program_id)
-    pools = funding_order(
-        [
-            a
-            for a in notice_accounts_lock(application.program)
-            if a.kind == LedgerAccount.Kind.BUDGET
-        ]
-    )
+    # What it draws on: its enterprise's regional quota, then the shared
+    # budget (issuance.selectors.draw_pools).
+    pools = draw_pools(application, notice_accounts_lock(application.program))
     now = timezone.now()
     available = availability_with(
         application,

@@ -29,6 +29,7 @@ from ..models import (
     LedgerTransfer,
     Notice,
     Payment,
+    ProgramVersion,
     Redemption,
     Reimbursement,
     Statement,
@@ -86,6 +87,7 @@ def check_ledger() -> list[Violation]:
         *_closed_vouchers_released(),
         *_clawbacks_add_up(),
         *_notices_add_up(),
+        *_quotas_follow_the_versions(),
     ]
 
 
@@ -482,3 +484,47 @@ def _notices_add_up() -> Iterator[Violation]:
             f"program {program_id}: reserved accounts hold {_fen(held)}, running "
             f"notices reserved {_fen(owed)}"
         )
+
+
+def _quotas_follow_the_versions() -> Iterator[Violation]:
+    """Each division's allotment (allotted less cut back, moves left out)
+    is its quota in the program's latest version, for every program whose
+    budget was appropriated; and each program's quotas, unused and drawn,
+    roll up with the shared budget to what the program holds (the zero-sum
+    check over all accounts proves that part)."""
+    sql = f"""
+        SELECT a.program_id, a.region_id,
+               SUM(CASE WHEN t.kind = %s AND t.credit_id = a.id THEN t.amount
+                        WHEN t.kind = %s AND t.debit_id = a.id THEN -t.amount
+                        ELSE 0 END)
+        FROM {ACCOUNTS} a JOIN {TRANSFERS} t ON t.credit_id = a.id OR t.debit_id = a.id
+        WHERE a.kind = %s
+        GROUP BY a.program_id, a.region_id
+    """
+    allotted: dict[int, dict[str, Decimal]] = {}
+    for program_id, region, total in _rows(
+        sql, [T.QUOTA_ALLOCATED, T.QUOTA_RETURNED, K.QUOTA]
+    ):
+        allotted.setdefault(program_id, {})[region] = _fen(total)
+    funded = set(
+        LedgerAccount.objects.filter(kind=K.FUNDING).values_list(
+            "program_id", flat=True
+        )
+    )
+    latest: dict[int, ProgramVersion] = {}
+    for row in ProgramVersion.objects.filter(program_id__in=funded).order_by(
+        "program_id", "number"
+    ):
+        latest[row.program_id] = row
+    for program_id in sorted(funded | set(allotted)):
+        last = latest.get(program_id)
+        quotas = last.parsed().quotas if last is not None else {}
+        given = allotted.get(program_id, {})
+        for region in sorted(set(quotas) | set(given)):
+            want = _fen(quotas.get(region, 0))
+            have = given.get(region, _fen(0))
+            if want != have:
+                yield Violation(
+                    f"program {program_id}: {region} was allotted {have}, its quota "
+                    f"is {want}"
+                )

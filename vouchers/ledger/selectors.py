@@ -49,8 +49,9 @@ def budget_remaining(
     """What is still free in the program's budget. A program that has never
     been open has no budget accounts yet: then the whole budget of
     ``version`` is still ahead of it (nothing is free without a version)."""
+    # The shared budget and the regional quotas' unused money.
     pools = LedgerAccount.objects.filter(
-        program=program, kind=K.BUDGET, voucher=None
+        program=program, kind__in=(K.BUDGET, K.QUOTA), voucher=None
     ).aggregate(total=Sum("balance"), n=Count("id"))
     if not pools["n"]:
         return quantize(version.parsed().total_budget) if version is not None else ZERO
@@ -157,3 +158,72 @@ def voucher_ledger(voucher: Voucher) -> list[VoucherLedgerLine]:
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One division's quota: allotted by the version, moved in or out since,
+    what is unused, and what vouchers and notices drew on it."""
+
+    region: str | None  # None: the shared budget
+    allotted: Decimal
+    moved: Decimal
+    unused: Decimal
+
+    @property
+    def drawn(self) -> Decimal:
+        return self.allotted + self.moved - self.unused
+
+
+def quota_unused(program: Program) -> dict[str | None, Decimal]:
+    """Unused money by quota division (None: the shared budget)."""
+    unused: dict[str | None, Decimal] = {}
+    rows = LedgerAccount.objects.filter(
+        program=program, kind__in=(K.QUOTA, K.BUDGET), voucher=None
+    ).values_list("region_id", "balance")
+    for region, balance in rows:
+        unused[region] = unused.get(region, ZERO) + balance
+    return {k: quantize(v) for k, v in unused.items()}
+
+
+def quota_rows(program: Program) -> list[QuotaRow]:
+    """Each division with a quota account, then the shared budget: what
+    the program page shows and check_ledger rolls up."""
+    T = LedgerTransfer.Kind
+    moves = LedgerTransfer.objects.filter(
+        kind__in=(T.QUOTA_ALLOCATED, T.QUOTA_RETURNED, T.QUOTA_MOVED),
+        debit__program=program,
+    ).values_list("kind", "amount", "debit__region_id", "credit__region_id")
+    allotted: dict[str, Decimal] = {}
+    moved: dict[str | None, Decimal] = {}
+    for kind, amount, source, target in moves:
+        if kind == T.QUOTA_ALLOCATED:
+            allotted[target] = allotted.get(target, ZERO) + amount
+        elif kind == T.QUOTA_RETURNED:
+            allotted[source] = allotted.get(source, ZERO) - amount
+        else:
+            moved[source] = moved.get(source, ZERO) - amount
+            moved[target] = moved.get(target, ZERO) + amount
+    unused = quota_unused(program)
+    regions = sorted({*allotted, *(r for r in unused if r)} - {None})
+    rows = [
+        QuotaRow(
+            region=r,
+            allotted=quantize(allotted.get(r, ZERO)),
+            moved=quantize(moved.get(r, ZERO)),
+            unused=unused.get(r, ZERO),
+        )
+        for r in regions
+    ]
+    if not rows:
+        return []
+    shared_moved = moved.get(None, ZERO)
+    rows.append(
+        QuotaRow(
+            region=None,
+            allotted=ZERO,
+            moved=quantize(shared_moved),
+            unused=unused.get(None, ZERO),
+        )
+    )
+    return rows

@@ -114,17 +114,31 @@ def transfer(
 
 @transaction.atomic
 def program_fund(
-    *, program: Program, budget: dict[str, Decimal], actor: User | None = None
+    *,
+    program: Program,
+    budget: dict[str, Decimal],
+    quotas: dict[str, Decimal] | None = None,
+    actor: User | None = None,
 ) -> None:
     """Bring each funding source's appropriation to ``budget`` (by source):
     more money is a transfer funding → budget; less is budget → funding, as
     far as the budget is still free. A source no longer in ``budget`` goes
-    back to zero. The caller holds the program (lock_objects.program_lock
-    with ``exclusive``)."""
+    back to zero. With ``quotas`` (division code → yuan), bring each
+    region's allotment to its quota too: quotas cut first (back to the
+    budget, as far as they are unused), then the budget, then quotas raised
+    (from what the budget has free). The caller holds the program
+    (lock_objects.program_lock with ``exclusive``)."""
     for source in budget:
         account(program, K.FUNDING, source)
         account(program, K.BUDGET, source)
-    locked = {(a.kind, a.funding_source): a for a in funding_accounts_lock(program)}
+    funding_accounts_lock(program)
+    if quotas is not None:
+        _quotas_adjust(program, quotas, actor=actor, raise_=False)
+    locked = {
+        (a.kind, a.funding_source): a
+        for a in funding_accounts_lock(program)
+        if a.kind != K.QUOTA
+    }
     known = {source for kind, source in locked if kind == K.FUNDING}
     targets = dict.fromkeys(known, ZERO) | dict(budget)
     for source, target in sorted(targets.items()):
@@ -160,6 +174,166 @@ def program_fund(
                 reference=program,
                 actor=actor,
             )
+    if quotas is not None:
+        _quotas_adjust(program, quotas, actor=actor, raise_=True)
+
+
+def quota_account(program: Program, region_code: str, source: str) -> LedgerAccount:
+    """The program's quota account of the division for one funding source,
+    made if missing."""
+    acc, _created = LedgerAccount.objects.get_or_create(
+        program=program,
+        kind=K.QUOTA,
+        region_id=region_code,
+        funding_source=source,
+    )
+    return acc
+
+
+def quota_allotments(program: Program | int) -> dict[str, Decimal]:
+    """What each division was allotted by the program's versions (allotted
+    less cut back), moves between divisions left out: it follows the
+    version's ``quotas`` (check_ledger proves it)."""
+    program_id = program if isinstance(program, int) else program.pk
+    given: dict[str, Decimal] = {}
+    moves = LedgerTransfer.objects.filter(
+        kind__in=(T.QUOTA_ALLOCATED, T.QUOTA_RETURNED),
+        debit__program_id=program_id,
+    ).values_list("kind", "amount", "credit__region_id", "debit__region_id")
+    for kind, amount, to_region, from_region in moves:
+        if kind == T.QUOTA_ALLOCATED:
+            given[to_region] = given.get(to_region, ZERO) + amount
+        else:
+            given[from_region] = given.get(from_region, ZERO) - amount
+    return given
+
+
+def _quotas_adjust(
+    program: Program, quotas: dict[str, Decimal], *, actor: User | None, raise_: bool
+) -> None:
+    """Cut (``raise_`` False) or raise (True) each division's allotment to
+    its quota; the caller holds the program's funding, budget and quota
+    accounts (lock_objects.funding_accounts_lock)."""
+    given = quota_allotments(program)
+    for region in sorted(set(quotas) | set(given)):
+        delta = quotas.get(region, ZERO) - given.get(region, ZERO)
+        if raise_ and delta > 0:
+            _quota_draw(program, region, delta, actor=actor)
+        elif not raise_ and delta < 0:
+            _quota_cut(program, region, -delta, actor=actor)
+
+
+def _fresh(
+    program: Program, kind: str, region: str | None = None
+) -> list[LedgerAccount]:
+    rows = LedgerAccount.objects.filter(program=program, kind=kind, voucher=None)
+    rows = rows.filter(region_id=region) if region else rows.filter(region=None)
+    order = {source: i for i, source in enumerate(("province", "city", "district"))}
+    return sorted(rows, key=lambda a: (order.get(a.funding_source, 99), a.pk))
+
+
+def _quota_draw(
+    program: Program, region: str, amount: Decimal, *, actor: User | None
+) -> None:
+    left = amount
+    for pool in _fresh(program, K.BUDGET):
+        take = min(pool.balance, left)
+        if take > 0:
+            transfer(
+                debit=pool,
+                credit=quota_account(program, region, pool.funding_source),
+                amount=take,
+                kind=T.QUOTA_ALLOCATED,
+                key=f"{T.QUOTA_ALLOCATED}:{program.pk}:{region}:{uuid.uuid4().hex}",
+                reference=program,
+                actor=actor,
+            )
+            left -= take
+        if left <= 0:
+            return
+    raise ApplicationError(
+        _(
+            "The budget has not enough free for the quota of %(region)s: "
+            "%(missing)s yuan more would be needed."
+        )
+        % {"region": region, "missing": f"{left:,.2f}"},
+        field="quotas",
+        code=error_codes.BUDGET_BELOW_COMMITTED,
+    )
+
+
+def _quota_cut(
+    program: Program, region: str, amount: Decimal, *, actor: User | None
+) -> None:
+    left = amount
+    for acc in reversed(_fresh(program, K.QUOTA, region)):
+        back = min(acc.balance, left)
+        if back > 0:
+            transfer(
+                debit=acc,
+                credit=account(program, K.BUDGET, acc.funding_source),
+                amount=back,
+                kind=T.QUOTA_RETURNED,
+                key=f"{T.QUOTA_RETURNED}:{program.pk}:{region}:{uuid.uuid4().hex}",
+                reference=program,
+                actor=actor,
+            )
+            left -= back
+        if left <= 0:
+            return
+    raise ApplicationError(
+        _("The quota of %(region)s cannot be cut below what it has committed.")
+        % {"region": region},
+        field="quotas",
+        code=error_codes.BUDGET_BELOW_COMMITTED,
+    )
+
+
+def quota_transfer(
+    *,
+    program: Program,
+    from_region: str | None,
+    to_region: str | None,
+    amount: Decimal,
+    key: str,
+    actor: User | None,
+) -> None:
+    """Move ``amount`` of unused quota from one division to another (None:
+    the shared budget), source by source in funding order; refused when the
+    division has less unused. The caller holds the program's accounts."""
+    left = amount
+    sources = (
+        _fresh(program, K.QUOTA, from_region)
+        if from_region
+        else _fresh(program, K.BUDGET)
+    )
+    for acc in sources:
+        take = min(acc.balance, left)
+        if take <= 0:
+            continue
+        target = (
+            quota_account(program, to_region, acc.funding_source)
+            if to_region
+            else account(program, K.BUDGET, acc.funding_source)
+        )
+        transfer(
+            debit=acc,
+            credit=target,
+            amount=take,
+            kind=T.QUOTA_MOVED,
+            key=f"{key}:{acc.pk}",
+            reference=program,
+            actor=actor,
+        )
+        left -= take
+        if left <= 0:
+            return
+    raise ApplicationError(
+        _("Only %(free)s yuan of it is unused: move no more than that.")
+        % {"free": f"{amount - left:,.2f}"},
+        field="amount",
+        code=error_codes.QUOTA_UNUSED,
+    )
 
 
 def voucher_fund(

@@ -37,6 +37,8 @@ class LedgerAccount(models.Model):
     class Kind(models.TextChoices):
         FUNDING = "funding", _("Funding source")
         BUDGET = "budget", _("Program budget")
+        # A city's or county's share of the budget (``region``), per source.
+        QUOTA = "quota", _("Regional quota")
         RESERVED = "reserved", _("Reserved")
         VOUCHER = "voucher", _("Voucher")
         HELD = "held", _("Held")
@@ -69,6 +71,14 @@ class LedgerAccount(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The division a quota account is for (kind "quota" only).
+    region = models.ForeignKey(
+        "enterprises.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     balance = models.DecimalField(default=0, **LEDGER_MONEY)
 
     class Meta:
@@ -80,8 +90,20 @@ class LedgerAccount(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "program", "funding_source"],
-                condition=Q(voucher__isnull=True, provider__isnull=True),
+                condition=Q(
+                    voucher__isnull=True, provider__isnull=True, region__isnull=True
+                ),
                 name="ledger_one_program_account_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "region", "funding_source"],
+                condition=Q(region__isnull=False),
+                name="ledger_one_quota_account_per_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="quota", region__isnull=False)
+                | (~Q(kind="quota") & Q(region__isnull=True)),
+                name="ledger_quota_has_a_region",
             ),
             models.UniqueConstraint(
                 fields=["voucher", "kind"],
@@ -115,7 +137,9 @@ class LedgerAccount(models.Model):
         ]
 
     def __str__(self):
-        owner = self.funding_source or self.voucher_id or self.provider_id or ""
+        owner = (self.funding_source or self.voucher_id or self.provider_id or "") + (
+            f"@{self.region_id}" if self.region_id else ""
+        )
         return f"{self.program_id}:{self.kind}:{owner}"
 
 
@@ -125,6 +149,9 @@ class TransferKind(models.TextChoices):
     BUDGET_APPROPRIATED = "budget_appropriated", _("Budget appropriated")
     BUDGET_REDUCED = "budget_reduced", _("Budget reduced")
     VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
+    QUOTA_ALLOCATED = "quota_allocated", _("Budget allotted to a regional quota")
+    QUOTA_RETURNED = "quota_returned", _("Regional quota cut, back to the budget")
+    QUOTA_MOVED = "quota_moved", _("Unused quota moved to another region")
     NOTICE_RESERVED = (
         "notice_reserved",
         _("Reserved for an application in public notice"),

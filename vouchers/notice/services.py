@@ -35,8 +35,8 @@ from enterprises.uploads import check_upload
 
 from .. import error_codes
 from ..applications.notifications import notify_applicant
+from ..issuance.selectors import draw_pools
 from ..issuance.services import issuable, voucher_create
-from ..ledger.selectors import budget_accounts
 from ..ledger.services import notice_release, notice_reserve
 from ..lock_objects import (
     application_lock,
@@ -49,6 +49,7 @@ from ..models import (
     NOTICE_STATES,
     OBJECTION_STATES,
     Application,
+    LedgerAccount,
     Notice,
     Objection,
 )
@@ -322,8 +323,18 @@ def _issue(notice: Notice, application: Application) -> None:
     it, in the final approver's name (the caller holds the application)."""
     _ledger_locks(notice, application)
     notice_release(notice=notice)
-    # Read again: the release has just refilled the pools (locked above).
-    pools = budget_accounts(notice.program)
+    # Read again: the release has just refilled the pools (locked above),
+    # the enterprise's quota among them.
+    pools = draw_pools(
+        application,
+        list(
+            LedgerAccount.objects.filter(
+                program=notice.program,
+                kind__in=(LedgerAccount.Kind.BUDGET, LedgerAccount.Kind.QUOTA),
+                voucher=None,
+            )
+        ),
+    )
     voucher = voucher_create(
         application=application,
         amount=notice.amount,

@@ -140,6 +140,11 @@ def describe_params(params: dict) -> list[dict]:
                     if s in p.budget
                 ),
                 ("budget", _("Total budget"), _yuan(p.total_budget)),
+                *(
+                    [("quotas", _("Regional quotas"), _quotas_text(p))]
+                    if p.quotas
+                    else []
+                ),
             ],
         },
         {
@@ -357,6 +362,24 @@ def rate_lines(p: ProgramParams) -> list[str]:
         % {"cap": _yuan(p.cap_per_enterprise_year), "budget": _yuan(p.total_budget)}
     )
     return lines
+
+
+def _quotas_text(p: ProgramParams) -> str:
+    from enterprises.models import Region
+
+    names = {r.code: r.name for r in Region.objects.filter(code__in=list(p.quotas))}
+    parts = join_list(
+        [
+            f"{names.get(code, code)} {_yuan(amount)}"
+            for code, amount in sorted(p.quotas.items())
+        ]
+    )
+    shared = p.total_budget - sum(p.quotas.values(), Decimal("0"))
+    return (
+        _("%(quotas)s; %(shared)s shared, drawn on once a region's quota is used up")
+        if p.quota_shared_pool
+        else _("%(quotas)s; %(shared)s shared, for regions without a quota only")
+    ) % {"quotas": parts, "shared": _yuan(shared)}
 
 
 def public_program_groups(today=None) -> list[tuple[str, str, list[dict]]]:

@@ -275,6 +275,20 @@ class ProgramForm(forms.Form):
             "0: issued at once."
         ),
     )
+    quotas = forms.CharField(
+        label=_("Regional quotas"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One city or county a line: its division code and the amount in yuan, "
+            "e.g. 330100 30000000.00. What the quotas leave is the shared budget."
+        ),
+    )
+    quota_shared_pool = forms.BooleanField(
+        label=_("A region whose quota is used up draws on the shared budget"),
+        required=False,
+        initial=True,
+    )
     # Published information (the public program page)
     summary_zh = forms.CharField(
         label=_("What it funds (Chinese)"),
@@ -434,6 +448,10 @@ class ProgramForm(forms.Form):
             initial[f"tier_{n}_rate"] = tier.rate if tier else None
             initial[f"tier_{n}_sme_only"] = tier.sme_only if tier else True
         initial |= _public_initial(p)
+        initial["quotas"] = "\n".join(
+            f"{code} {amount}" for code, amount in sorted(p.quotas.items())
+        )
+        initial["quota_shared_pool"] = p.quota_shared_pool
         for rule in ordered_rules():
             initial[f"rule_{rule.code}"] = rule.code in p.rules
             cite = p.citations.get(rule.code)
@@ -522,6 +540,7 @@ class ProgramForm(forms.Form):
             "price_above_list": d.get("price_above_list") or None,
             "statement_months": d.get("statement_months") or None,
             "public_notice_days": d.get("public_notice_days"),
+            **self._quota_params(),
             # The order is fixed: upward.
             "review_stages": [s for s in STAGE_LEVELS if s in chosen_stages],
             "excluded_categories": list(d.get("excluded_categories") or []),
@@ -680,6 +699,22 @@ class ProgramForm(forms.Form):
 
     # -- putting errors back ---------------------------------------------------
 
+    def _quota_params(self) -> dict[str, Any]:
+        lines = [
+            ln.split() for ln in (self.cleaned_data.get("quotas") or "").splitlines()
+        ]
+        quotas = {
+            parts[0]: parts[1] if len(parts) == 2 else " ".join(parts[1:])
+            for parts in lines
+            if parts
+        }
+        if not quotas:
+            return {}
+        return {
+            "quotas": quotas,
+            "quota_shared_pool": bool(self.cleaned_data.get("quota_shared_pool")),
+        }
+
     def field_for_path(self, path: str) -> str | None:
         """The form field a parameter path belongs to (None: the whole form)."""
         parts = path.split(".")
@@ -713,6 +748,8 @@ class ProgramForm(forms.Form):
                 row = self._policy_rows[int(rest[0])]
             part = rest[1] if len(rest) > 1 and rest[1] in POLICY_PARTS else "title"
             name = f"policy_{row}_{part}"
+        elif head in ("quotas", "quota_shared_pool"):
+            name = "quotas"
         elif head == "citations" and rest:
             name = f"cite_{rest[0]}"
         elif head == "rules" and rest:
@@ -898,3 +935,20 @@ class ChangeRejectForm(forms.Form):
 
 class ProgramStatusForm(forms.Form):
     to_status = forms.ChoiceField(choices=Program.Status.choices)
+
+
+class QuotaMoveForm(forms.Form):
+    """Move unused quota between divisions (empty: the shared budget); the
+    service checks that both have a quota and that enough is unused."""
+
+    from_region = forms.CharField(label=_("From"), required=False, max_length=6)
+    to_region = forms.CharField(label=_("To"), required=False, max_length=6)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -181,6 +181,12 @@ class ProgramParams:
     # Public notice (公示) after the final approval and before issuance, in
     # working days (config/workdays.py); 0: the voucher is issued at once.
     public_notice_days: int = 0
+    # Quotas (名额/额度) of the budget by city or county (division code ->
+    # yuan), carved out of the budget; the rest is the shared pool. A
+    # voucher draws on its enterprise's quota first and, when
+    # ``quota_shared_pool``, then on the shared pool (vouchers/ledger).
+    quotas: dict[str, Decimal] = field(default_factory=dict)
+    quota_shared_pool: bool = True
     # What the public program page says (binding on applicants, so changed
     # like every parameter): what it funds, the policy documents and their
     # articles, the materials to hand in (申报材料清单), and a contact.
@@ -252,6 +258,14 @@ class ProgramParams:
                 if self.public_notice_days
                 else {}
             ),
+            **(
+                {
+                    "quotas": {k: str(v) for k, v in sorted(self.quotas.items())},
+                    "quota_shared_pool": self.quota_shared_pool,
+                }
+                if self.quotas
+                else {}
+            ),
             **self._public_json(),
         }
 
@@ -314,6 +328,8 @@ class ProgramParams:
             "public_notice_days": p.integer(
                 "public_notice_days", minimum=0, maximum=30, default=0
             ),
+            "quotas": p.quotas("quotas"),
+            "quota_shared_pool": p.boolean("quota_shared_pool", default=True),
             "summary": p.text_value("summary", required=False),
             "policy_documents": p.policy_documents("policy_documents"),
             "materials": p.materials("materials"),
@@ -322,6 +338,16 @@ class ProgramParams:
         params["citations"] = p.citations(
             "citations", params["rules"], params["policy_documents"]
         )
+        budget_total = sum(params["budget"].values(), Decimal("0"))
+        if (
+            params["budget"]
+            and sum(params["quotas"].values(), Decimal("0")) > budget_total
+        ):
+            p.error(
+                "quotas",
+                _("The quotas add up to more than the budget (%(budget)s yuan).")
+                % {"budget": f"{budget_total:,.2f}"},
+            )
         months = params["statement_months"]
         if isinstance(months, int) and 1 <= months <= 12 and 12 % months:
             p.error(
@@ -528,6 +554,35 @@ class _Parser:
             if value is not None:
                 result[source] = value
         return result
+
+    def quotas(self, key):
+        """Division code (six digits, a city or a county) -> a positive
+        amount; that the divisions exist and lie in the program's region is
+        checked by the programs' services, which know the program."""
+        raw = self.data.get(key)
+        if raw in (None, "", {}):
+            return {}
+        if not isinstance(raw, dict):
+            self.error(key, _("Give the quotas by division code."))
+            return {}
+        result = {}
+        for code, amount in raw.items():
+            if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+                self.error(
+                    f"{key}.{code}", _("A quota is given to a six-digit division code.")
+                )
+                continue
+            value = self.money(code, positive=True, path=f"{key}.{code}", raw=amount)
+            if value is not None:
+                result[code] = value
+        return result
+
+    def boolean(self, key, default):
+        raw = self.data.get(key, default)
+        if not isinstance(raw, bool):
+            self.error(key, _("Answer true or false."))
+            return default
+        return raw
 
     def stages(self, key):
         raw = self._get(key)

@@ -5,7 +5,9 @@ open), open, close, archive. Each runs in one transaction with its audit event."
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,12 +21,14 @@ from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
 from config.exceptions import ApplicationError
+from config.money import is_fen_amount
 from enterprises.models import Region
 
 from .. import error_codes
 from ..eligibility.errors import ParamsError
-from ..ledger.services import program_fund
-from ..lock_objects import program_lock
+from ..ledger.selectors import quota_unused
+from ..ledger.services import program_fund, quota_transfer
+from ..lock_objects import funding_accounts_lock, program_lock
 from ..models import (
     PROGRAM_CHANGE_STATES,
     PROGRAM_STATES,
@@ -60,11 +64,41 @@ def program_code_problem(code: str) -> str | None:
     return None
 
 
-def _validated(params: dict[str, Any]) -> ProgramParams:
+def _validated(params: dict[str, Any], region: Region) -> ProgramParams:
     try:
-        return ProgramParams.from_json(params)
+        parsed = ProgramParams.from_json(params)
     except ParamsError as exc:
         raise ProgramParamsInvalid(exc.errors) from exc
+    errors = quota_problems(parsed.quotas, region)
+    if errors:
+        raise ProgramParamsInvalid(errors)
+    return parsed
+
+
+def quota_problems(quotas: dict[str, Decimal], region: Region) -> dict[str, list[str]]:
+    """Why these quotas cannot be used in a program of ``region`` (by path):
+    each is a city or county inside it, and none lies inside another (a
+    voucher draws on one quota)."""
+    errors: dict[str, list[str]] = {}
+    known = {r.code: r for r in Region.objects.filter(code__in=list(quotas))}
+    for code in sorted(quotas):
+        division = known.get(code)
+        if division is None or division.level not in ("city", "county"):
+            errors[f"quotas.{code}"] = [_("No city or county has this code.")]
+        elif not region.contains(code) or code == region.code:
+            errors[f"quotas.{code}"] = [
+                _("%(name)s is not inside the program's region (%(region)s).")
+                % {"name": division.name, "region": region.name}
+            ]
+        elif any(
+            other != code and code.startswith(other[:4]) and other.endswith("00")
+            for other in quotas
+        ):
+            errors[f"quotas.{code}"] = [
+                _("%(name)s lies inside a city that has its own quota.")
+                % {"name": division.name}
+            ]
+    return errors
 
 
 @transaction.atomic
@@ -87,7 +121,7 @@ def program_create(
         raise ApplicationError(problem, field="code", code=error_codes.INVALID)
     if kind not in Program.Kind.values:
         raise ApplicationError(_("Choose a kind."), field="kind")
-    parsed = _validated(params)
+    parsed = _validated(params, region)
     try:
         with transaction.atomic():
             program = Program.objects.create(
@@ -139,7 +173,7 @@ def _version_checked(
             _("An archived program cannot be changed."),
             code=error_codes.PROGRAM_ARCHIVED,
         )
-    parsed = _validated(params)
+    parsed = _validated(params, program.region)
     now = timezone.now()
     effective_from = effective_from or now
     if effective_from < now:
@@ -157,7 +191,10 @@ def _version_checked(
             _("A new version must take effect after the current one."),
             field="effective_from",
         )
-    budget_changed = latest is not None and latest.parsed().budget != parsed.budget
+    budget_changed = latest is not None and (
+        latest.parsed().budget != parsed.budget
+        or latest.parsed().quotas != parsed.quotas
+    )
     if program.status in (S.OPEN, S.CLOSED) and budget_changed and effective_from > now:
         # The ledger moves money now; a budget change cannot wait.
         raise ApplicationError(
@@ -191,7 +228,9 @@ def _version_make(
         created_by=created_by,
     )
     if program.status in (S.OPEN, S.CLOSED):
-        program_fund(program=program, budget=parsed.budget, actor=actor)
+        program_fund(
+            program=program, budget=parsed.budget, quotas=parsed.quotas, actor=actor
+        )
     audit_event_record(
         action=actions.PROGRAM_VERSION_CREATED,
         actor=actor,
@@ -486,9 +525,11 @@ def program_set_status(
     before = PROGRAM_STATES.move(program, to_status)
     program.save(update_fields=["status", "updated_at"])
     if to_status == S.OPEN:
+        in_force = program_version_at(program).parsed()
         program_fund(
             program=program,
-            budget=program_version_at(program).parsed().budget,
+            budget=in_force.budget,
+            quotas=in_force.quotas,
             actor=actor,
         )
     audit_event_record(
@@ -514,3 +555,85 @@ def program_change_impact_exported(*, change: ProgramChange, actor: User) -> Non
             "applications": (change.impact or {}).get("applications", 0),
         },
     )
+
+
+QUOTA_REASON_MAX = 500
+
+
+@transaction.atomic
+def program_quota_move(
+    *,
+    program: Program,
+    from_region: str | None,
+    to_region: str | None,
+    amount: Decimal,
+    reason: str,
+    actor: User,
+) -> Program:
+    """A program manager moves ``amount`` of unused quota from one city or
+    county to another (None: the shared budget, either way), with a reason.
+    The version's quotas stay as they were: a move adjusts the ledger only
+    (check_ledger keeps the two apart)."""
+    _manager_or_refuse(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            _("Say why the quota moves."), field="reason", code=error_codes.INVALID
+        )
+    if len(reason) > QUOTA_REASON_MAX:
+        raise ApplicationError(
+            _("At most %(n)d characters, please.") % {"n": QUOTA_REASON_MAX},
+            field="reason",
+            code=error_codes.INVALID,
+        )
+    if not is_fen_amount(amount):
+        raise ApplicationError(
+            _("Enter a positive amount in yuan and fen."),
+            field="amount",
+            code=error_codes.INVALID,
+        )
+    if from_region == to_region:
+        raise ApplicationError(
+            _("Choose two different places."),
+            field="to_region",
+            code=error_codes.INVALID,
+        )
+    program = program_lock(program.pk, exclusive=True)
+    if program.status not in (S.OPEN, S.CLOSED):
+        raise ApplicationError(
+            _("Only an open or closed program has quotas to move."),
+            code=error_codes.TRANSITION,
+        )
+    quotas = program_version_at(program).parsed().quotas
+    for field, code in (("from_region", from_region), ("to_region", to_region)):
+        if code is not None and code not in quotas:
+            raise ApplicationError(
+                _("This program has no quota there."),
+                field=field,
+                code=error_codes.QUOTA_REGION,
+            )
+    funding_accounts_lock(program)
+    before = quota_unused(program)
+    quota_transfer(
+        program=program,
+        from_region=from_region,
+        to_region=to_region,
+        amount=amount,
+        key=f"quota_moved:{program.pk}:{uuid.uuid4().hex}",
+        actor=actor,
+    )
+    after = quota_unused(program)
+    audit_event_record(
+        action=actions.PROGRAM_QUOTA_MOVED,
+        actor=actor,
+        target=program,
+        before={"unused": {k or "shared": str(v) for k, v in before.items()}},
+        after={
+            "from": from_region or "shared",
+            "to": to_region or "shared",
+            "amount": str(amount),
+            "reason": reason,
+            "unused": {k or "shared": str(v) for k, v in after.items()},
+        },
+    )
+    return program

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:code>/about/", views.program_public, name="public"),
     path("<str:code>/edit/", views.program_edit, name="edit"),
     path("<str:code>/status/", views.program_status, name="status"),
+    path("<str:code>/quotas/move/", views.program_quota_move, name="quota-move"),
     path("<str:code>/versions/<int:number>/", views.program_version, name="version"),
     path("<str:code>/changes/<int:pk>/", views.program_change, name="change"),
     path(

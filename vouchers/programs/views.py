@@ -30,8 +30,10 @@ from config.exceptions import ApplicationError
 from config.formats import moment
 from config.money import percent, yuan
 from config.workdays import calendar_gaps
+from enterprises.models import Region
 
 from ..applications.links import apply_links
+from ..ledger.selectors import quota_rows
 from ..models import PROGRAM_STATES, Program, ProgramChange, ProgramVersion
 from ..permissions import PROGRAM_EDITORS, PROGRAM_READERS
 from . import selectors, services, whatif
@@ -49,6 +51,7 @@ from .forms import (
     ProgramCreateForm,
     ProgramEditForm,
     ProgramStatusForm,
+    QuotaMoveForm,
 )
 from .labels import PHASE_LABELS
 from .whatif import impact_request
@@ -130,6 +133,7 @@ def program_detail(request, code):
             "history": selectors.program_history(program),
             "open_change": selectors.program_change_open(program),
             "changes": list(selectors.program_changes(program)[:20]),
+            "quotas": quota_table(program),
             "calendar_gaps": calendar_gaps(timezone.localdate())
             if current and current.parsed().public_notice_days
             else [],
@@ -497,3 +501,56 @@ def program_status(request, code):
             % {"status": str(program.get_status_display()).lower()},
         )
     return redirect("programs:detail", code=program.code)
+
+
+def _quota_label(code: str | None, names: dict[str, str]) -> str:
+    return names.get(code, code) if code else str(_("Shared budget"))
+
+
+def quota_table(program: Program) -> dict | None:
+    """The program page's quota table: each division, then the shared
+    budget, then the province's total (the roll-up)."""
+    rows = quota_rows(program)
+    if not rows:
+        return None
+    names = {
+        r.code: r.name
+        for r in Region.objects.filter(code__in=[r.region for r in rows if r.region])
+    }
+    return {
+        "rows": [{"row": r, "name": _quota_label(r.region, names)} for r in rows],
+        "allotted": sum((r.allotted for r in rows), Decimal("0")),
+        "drawn": sum((r.drawn for r in rows if r.region), Decimal("0")),
+        "unused": sum((r.unused for r in rows), Decimal("0")),
+        "choices": [("", _quota_label(None, names))]
+        + [(r.region, names.get(r.region, r.region)) for r in rows if r.region],
+    }
+
+
+@role_required(*PROGRAM_EDITORS)
+@require_POST
+def program_quota_move(request, code):
+    program = get_object_or_404(Program, code=code)
+    form = QuotaMoveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect(reverse("programs:detail", args=[program.code]) + "#quotas")
+    d = form.cleaned_data
+    try:
+        services.program_quota_move(
+            program=program,
+            from_region=d["from_region"] or None,
+            to_region=d["to_region"] or None,
+            amount=d["amount"],
+            reason=d["reason"],
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(amount)s yuan of unused quota moved.") % {"amount": yuan(d["amount"])},
+        )
+    return redirect(reverse("programs:detail", args=[program.code]) + "#quotas")
