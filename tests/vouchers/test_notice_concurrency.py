@@ -1,7 +1,7 @@
-"""The public notice's reservation under real concurrent connections:
-parallel final approvals reserve no more than the budget, and an objection
-racing the issuance either holds the voucher back or comes too late, never
-both."""
+"""The public notice's reservation and the regional quotas under real
+concurrent connections: parallel final approvals reserve no more than the
+budget and draw no more than their city's quota, and an objection racing
+the issuance either holds the voucher back or comes too late, never both."""
 
 import threading
 from collections import Counter
@@ -18,6 +18,7 @@ from tests.factories import ProviderFactory, make_open_program, make_role_user
 from tests.vouchers.test_concurrency import sme_applicant, submitted
 from vouchers.ledger import selectors as ledger
 from vouchers.ledger.checks import check_ledger
+from vouchers.ledger.selectors import quota_unused
 from vouchers.models import Application, Notice, Objection, Voucher
 from vouchers.notice import services as notices
 from vouchers.review import services as review
@@ -147,4 +148,46 @@ def test_an_objection_racing_the_issuance_never_lets_both_through():
         assert objected[0] == "ok"
         assert notice.status == Notice.Status.IN_NOTICE
         assert not Voucher.objects.filter(application=app).exists()
+    assert check_ledger() == []
+
+
+def test_parallel_approvals_draw_no_more_than_their_citys_quota():
+    # given: 30,000 for Hangzhou (3 subsidies of 10,000), 70,000 shared the
+    # city may not fall back on, and 6 Hangzhou applications at the final stage
+    program = make_open_program(
+        "RACE-QUOTA-2026",
+        region="330000",
+        review_stages=["city"],
+        budget={"province": "100000.00"},
+        cap_per_enterprise_year="1000000.00",
+        quotas={"330100": "30000.00"},
+        quota_shared_pool=False,
+    )
+    provider = ProviderFactory()
+    reviewer = make_role_user(Role.REVIEWER, region="330100")
+    apps = []
+    for i in range(6):
+        user, enterprise = sme_applicant()
+        apps.append(submitted(program, user, enterprise, provider, f"HT-QR-{i:03d}"))
+
+    outcomes = in_threads(
+        *[
+            (
+                lambda pk=a.pk: (
+                    review.application_approve(
+                        application=Application.objects.get(pk=pk), reviewer=reviewer
+                    ).status
+                )
+            )
+            for a in apps
+        ]
+    )
+
+    assert not [o for o in outcomes if o[0] == "error"], outcomes
+    assert Counter(outcomes) == {
+        ("ok", S.APPROVED): 3,
+        ("refused", "budget_exhausted"): 3,
+    }
+    unused = quota_unused(program)
+    assert unused == {"330100": Decimal("0.00"), None: Decimal("70000.00")}
     assert check_ledger() == []
