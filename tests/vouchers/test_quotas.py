@@ -283,3 +283,16 @@ def test_the_program_page_shows_the_quotas_rolled_up_and_moves_them(client):
         {"from_region": NINGBO, "to_region": "", "amount": "5000.00", "reason": "调剂"},
     )
     assert unused(program)[None] == Decimal("55000.00")
+
+
+@pytest.mark.django_db(databases=[])
+def test_quotas_in_words_name_the_cities_without_the_database():
+    from django.utils import translation
+
+    from tests.factories import program_params
+    from vouchers.programs.describe import describe_params
+
+    params = program_params(quotas={HANGZHOU: "1000.00"})
+    with translation.override("zh-hans"):
+        rows = {r["key"]: r["text"] for s in describe_params(params) for r in s["rows"]}
+    assert rows["quotas"].startswith("杭州市 1,000.00")

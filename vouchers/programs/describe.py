@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from config.formats import join_list
 from config.money import percent, yuan
+from enterprises.divisions import division_name
 
 from ..eligibility.citations import cited_reason
 from ..eligibility.explain import ordered_rules, rule_title
@@ -365,14 +366,9 @@ def rate_lines(p: ProgramParams) -> list[str]:
 
 
 def _quotas_text(p: ProgramParams) -> str:
-    from enterprises.models import Region
-
-    names = {r.code: r.name for r in Region.objects.filter(code__in=list(p.quotas))}
     parts = join_list(
-        [
-            f"{names.get(code, code)} {_yuan(amount)}"
-            for code, amount in sorted(p.quotas.items())
-        ]
+        f"{division_name(code)} {_yuan(amount)}"
+        for code, amount in sorted(p.quotas.items())
     )
     shared = p.total_budget - sum(p.quotas.values(), Decimal("0"))
     return (
