@@ -17,6 +17,7 @@ from config.money import ZERO, is_fen_amount
 from .. import error_codes
 from ..lock_objects import funding_accounts_lock
 from ..models import LedgerAccount, LedgerTransfer, Notice, Program, Voucher
+from .selectors import funding_order
 
 K = LedgerAccount.Kind
 T = LedgerTransfer.Kind
@@ -226,10 +227,11 @@ def _quotas_adjust(
 def _fresh(
     program: Program, kind: str, region: str | None = None
 ) -> list[LedgerAccount]:
+    """The program's accounts of ``kind`` (of one region, for quotas) as
+    they are now, in funding order."""
     rows = LedgerAccount.objects.filter(program=program, kind=kind, voucher=None)
     rows = rows.filter(region_id=region) if region else rows.filter(region=None)
-    order = {source: i for i, source in enumerate(("province", "city", "district"))}
-    return sorted(rows, key=lambda a: (order.get(a.funding_source, 99), a.pk))
+    return funding_order(list(rows))
 
 
 def _quota_draw(

@@ -49,7 +49,6 @@ from ..models import (
     NOTICE_STATES,
     OBJECTION_STATES,
     Application,
-    LedgerAccount,
     Notice,
     Objection,
 )
@@ -320,21 +319,13 @@ def _ledger_locks(notice: Notice, application: Application) -> None:
 
 def _issue(notice: Notice, application: Application) -> None:
     """Give the reservation back to the budget and issue the voucher from
-    it, in the final approver's name (the caller holds the application)."""
+    it, the final approver named in the event (the caller holds the
+    application)."""
     _ledger_locks(notice, application)
     notice_release(notice=notice)
-    # Read again: the release has just refilled the pools (locked above),
-    # the enterprise's quota among them.
-    pools = draw_pools(
-        application,
-        list(
-            LedgerAccount.objects.filter(
-                program=notice.program,
-                kind__in=(LedgerAccount.Kind.BUDGET, LedgerAccount.Kind.QUOTA),
-                voucher=None,
-            )
-        ),
-    )
+    # Read again (rows this transaction already holds): the release has
+    # just refilled the pools, the enterprise's quota among them.
+    pools = draw_pools(application, notice_accounts_lock(notice.program))
     voucher = voucher_create(
         application=application,
         amount=notice.amount,
