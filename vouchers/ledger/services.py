@@ -4,6 +4,7 @@ voucher's funding. Each runs inside the transaction of what caused it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -111,6 +112,38 @@ def transfer(
     for pk, delta in moves:
         LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + delta)
     return row
+
+
+def _draw(
+    pools: list[LedgerAccount],
+    amount: Decimal,
+    *,
+    into: Callable[[LedgerAccount], LedgerAccount],
+    kind: str,
+    key: Callable[[LedgerAccount], str],
+    reference: models.Model | None,
+    actor: User | None,
+) -> Decimal:
+    """Take ``amount`` from ``pools`` in the order given, each up to its
+    balance, into the account ``into(pool)`` names; returns what is left
+    untaken (0 when the pools covered it)."""
+    left = amount
+    for pool in pools:
+        if left <= 0:
+            break
+        take = min(pool.balance, left)
+        if take > 0:
+            transfer(
+                debit=pool,
+                credit=into(pool),
+                amount=take,
+                kind=kind,
+                key=key(pool),
+                reference=reference,
+                actor=actor,
+            )
+            left -= take
+    return left
 
 
 @transaction.atomic
@@ -237,22 +270,19 @@ def _fresh(
 def _quota_draw(
     program: Program, region: str, amount: Decimal, *, actor: User | None
 ) -> None:
-    left = amount
-    for pool in _fresh(program, K.BUDGET):
-        take = min(pool.balance, left)
-        if take > 0:
-            transfer(
-                debit=pool,
-                credit=quota_account(program, region, pool.funding_source),
-                amount=take,
-                kind=T.QUOTA_ALLOCATED,
-                key=f"{T.QUOTA_ALLOCATED}:{program.pk}:{region}:{uuid.uuid4().hex}",
-                reference=program,
-                actor=actor,
-            )
-            left -= take
-        if left <= 0:
-            return
+    left = _draw(
+        _fresh(program, K.BUDGET),
+        amount,
+        into=lambda pool: quota_account(program, region, pool.funding_source),
+        kind=T.QUOTA_ALLOCATED,
+        key=lambda pool: (
+            f"{T.QUOTA_ALLOCATED}:{program.pk}:{region}:{uuid.uuid4().hex}"
+        ),
+        reference=program,
+        actor=actor,
+    )
+    if left <= 0:
+        return
     raise ApplicationError(
         _(
             "The budget has not enough free for the quota of %(region)s: "
@@ -267,22 +297,17 @@ def _quota_draw(
 def _quota_cut(
     program: Program, region: str, amount: Decimal, *, actor: User | None
 ) -> None:
-    left = amount
-    for acc in reversed(_fresh(program, K.QUOTA, region)):
-        back = min(acc.balance, left)
-        if back > 0:
-            transfer(
-                debit=acc,
-                credit=account(program, K.BUDGET, acc.funding_source),
-                amount=back,
-                kind=T.QUOTA_RETURNED,
-                key=f"{T.QUOTA_RETURNED}:{program.pk}:{region}:{uuid.uuid4().hex}",
-                reference=program,
-                actor=actor,
-            )
-            left -= back
-        if left <= 0:
-            return
+    left = _draw(
+        list(reversed(_fresh(program, K.QUOTA, region))),
+        amount,
+        into=lambda acc: account(program, K.BUDGET, acc.funding_source),
+        kind=T.QUOTA_RETURNED,
+        key=lambda acc: f"{T.QUOTA_RETURNED}:{program.pk}:{region}:{uuid.uuid4().hex}",
+        reference=program,
+        actor=actor,
+    )
+    if left <= 0:
+        return
     raise ApplicationError(
         _("The quota of %(region)s cannot be cut below what it has committed.")
         % {"region": region},
@@ -303,33 +328,26 @@ def quota_transfer(
     """Move ``amount`` of unused quota from one division to another (None:
     the shared budget), source by source in funding order; refused when the
     division has less unused. The caller holds the program's accounts."""
-    left = amount
     sources = (
         _fresh(program, K.QUOTA, from_region)
         if from_region
         else _fresh(program, K.BUDGET)
     )
-    for acc in sources:
-        take = min(acc.balance, left)
-        if take <= 0:
-            continue
-        target = (
+    left = _draw(
+        sources,
+        amount,
+        into=lambda acc: (
             quota_account(program, to_region, acc.funding_source)
             if to_region
             else account(program, K.BUDGET, acc.funding_source)
-        )
-        transfer(
-            debit=acc,
-            credit=target,
-            amount=take,
-            kind=T.QUOTA_MOVED,
-            key=f"{key}:{acc.pk}",
-            reference=program,
-            actor=actor,
-        )
-        left -= take
-        if left <= 0:
-            return
+        ),
+        kind=T.QUOTA_MOVED,
+        key=lambda acc: f"{key}:{acc.pk}",
+        reference=program,
+        actor=actor,
+    )
+    if left <= 0:
+        return
     raise ApplicationError(
         _("Only %(free)s yuan of it is unused: move no more than that.")
         % {"free": f"{amount - left:,.2f}"},
@@ -352,22 +370,15 @@ def voucher_fund(
         program=voucher.program, kind=K.VOUCHER, voucher=voucher
     )
     LedgerAccount.objects.create(program=voucher.program, kind=K.HELD, voucher=voucher)
-    left = amount
-    for pool in pools:
-        if left <= 0:
-            break
-        take = min(pool.balance, left)
-        if take > 0:
-            transfer(
-                debit=pool,
-                credit=acc,
-                amount=take,
-                kind=T.VOUCHER_ISSUED,
-                key=f"{T.VOUCHER_ISSUED}:{voucher.pk}:{pool.pk}",
-                reference=voucher,
-                actor=actor,
-            )
-            left -= take
+    left = _draw(
+        pools,
+        amount,
+        into=lambda pool: acc,
+        kind=T.VOUCHER_ISSUED,
+        key=lambda pool: f"{T.VOUCHER_ISSUED}:{voucher.pk}:{pool.pk}",
+        reference=voucher,
+        actor=actor,
+    )
     if left > 0:
         # The caller checked the budget under lock; this only guards a bug.
         raise ApplicationError(
@@ -433,22 +444,15 @@ def notice_reserve(
     order given (selectors.funding_order), into the program's reserved
     account of the same funding source. The caller holds the program's
     budget and reserved accounts (lock_objects.notice_accounts_lock)."""
-    left = notice.amount
-    for pool in pools:
-        if left <= 0:
-            break
-        take = min(pool.balance, left)
-        if take > 0:
-            transfer(
-                debit=pool,
-                credit=account(notice.program, K.RESERVED, pool.funding_source),
-                amount=take,
-                kind=T.NOTICE_RESERVED,
-                key=f"{T.NOTICE_RESERVED}:{notice.pk}:{pool.pk}",
-                reference=notice,
-                actor=actor,
-            )
-            left -= take
+    left = _draw(
+        pools,
+        notice.amount,
+        into=lambda pool: account(notice.program, K.RESERVED, pool.funding_source),
+        kind=T.NOTICE_RESERVED,
+        key=lambda pool: f"{T.NOTICE_RESERVED}:{notice.pk}:{pool.pk}",
+        reference=notice,
+        actor=actor,
+    )
     if left > 0:
         # The caller checked the budget under lock; this only guards a bug.
         raise ApplicationError(
