@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect, render
@@ -21,6 +23,7 @@ from .models import (
     Region,
 )
 from .services import dishonest_list_import, filing_list_import
+from .services.credit import ImportResult
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,17 +88,18 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
 
-class DishonestListUploadForm(forms.Form):
+class ListUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file (UTF-8)"))
 
 
-@admin.register(DishonestEntity)
-class DishonestEntityAdmin(admin.ModelAdmin):
-    """Entries come only from imports (command or the upload page here)."""
+class ImportedListAdmin(admin.ModelAdmin):
+    """A list whose entries come only from imports (the management command
+    or this admin's upload page): read only, with an upload page that runs
+    ``import_list`` (all or nothing) and says what it did. Templates:
+    ``admin/enterprises/<model>/change_list.html`` and ``upload.html``."""
 
-    list_display = ["uscc", "name", "listed_on", "removed_on", "authority"]
-    search_fields = ["uscc", "name"]
-    change_list_template = "admin/enterprises/dishonestentity/change_list.html"
+    import_list: Callable[..., ImportResult]
+    upload_title = ""
 
     def has_add_permission(self, request):
         return False
@@ -106,22 +110,26 @@ class DishonestEntityAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def _name(self, suffix: str) -> str:
+        meta = self.model._meta
+        return f"{meta.app_label}_{meta.model_name}_{suffix}"
+
     def get_urls(self):
         return [
             path(
                 "upload/",
                 self.admin_site.admin_view(self.upload_view),
-                name="enterprises_dishonestentity_upload",
+                name=self._name("upload"),
             ),
             *super().get_urls(),
         ]
 
     def upload_view(self, request):
-        form = DishonestListUploadForm(request.POST or None, request.FILES or None)
+        form = ListUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = dishonest_list_import(
+                result = self.import_list(
                     content=upload.read(), actor=request.user, source=upload.name
                 )
             except ApplicationError as exc:
@@ -134,24 +142,30 @@ class DishonestEntityAdmin(admin.ModelAdmin):
                     % {"c": result.created, "u": result.updated, "n": result.unchanged},
                     messages.SUCCESS,
                 )
-                return redirect("admin:enterprises_dishonestentity_changelist")
+                return redirect(f"admin:{self._name('changelist')}")
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "title": _("Upload the dishonesty list"),
+            "title": self.upload_title,
             "opts": self.model._meta,
         }
-        return render(request, "admin/enterprises/dishonestentity/upload.html", context)
+        meta = self.model._meta
+        return render(
+            request, f"admin/{meta.app_label}/{meta.model_name}/upload.html", context
+        )
 
 
-class FilingListUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV file (UTF-8)"))
+@admin.register(DishonestEntity)
+class DishonestEntityAdmin(ImportedListAdmin):
+    list_display = ["uscc", "name", "listed_on", "removed_on", "authority"]
+    search_fields = ["uscc", "name"]
+    change_list_template = "admin/enterprises/dishonestentity/change_list.html"
+    import_list = staticmethod(dishonest_list_import)
+    upload_title = _("Upload the dishonesty list")
 
 
 @admin.register(GenAIFiling)
-class GenAIFilingAdmin(admin.ModelAdmin):
-    """Entries come only from imports (command or the upload page here)."""
-
+class GenAIFilingAdmin(ImportedListAdmin):
     list_display = [
         "filing_number",
         "model_name",
@@ -162,52 +176,8 @@ class GenAIFilingAdmin(admin.ModelAdmin):
     search_fields = ["filing_number", "model_name", "filer_name"]
     list_filter = ["region"]
     change_list_template = "admin/enterprises/genaifiling/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="enterprises_genaifiling_upload",
-            ),
-            *super().get_urls(),
-        ]
-
-    def upload_view(self, request):
-        form = FilingListUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = filing_list_import(
-                    content=upload.read(), actor=request.user, source=upload.name
-                )
-            except ApplicationError as exc:
-                for line in exc.message.splitlines():
-                    form.add_error("file", line)
-            else:
-                self.message_user(
-                    request,
-                    _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged.")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                    messages.SUCCESS,
-                )
-                return redirect("admin:enterprises_genaifiling_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "title": _("Upload the generative-AI filing list"),
-            "opts": self.model._meta,
-        }
-        return render(request, "admin/enterprises/genaifiling/upload.html", context)
+    import_list = staticmethod(filing_list_import)
+    upload_title = _("Upload the generative-AI filing list")
 
 
 @admin.register(EnterpriseClaim)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,24 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def upsert(
+        self, model: type[models.Model], entry: models.Model | None, row: dict
+    ) -> None:
+        """One imported row: created when there is no ``entry`` yet, else
+        the entry brought to it (saved only when something differs); counted."""
+        if entry is None:
+            model._default_manager.create(**row)
+            self.created += 1
+            return
+        changes = {k: v for k, v in row.items() if getattr(entry, k) != v}
+        if not changes:
+            self.unchanged += 1
+            return
+        for k, v in changes.items():
+            setattr(entry, k, v)
+        entry.save()
+        self.updated += 1
 
 
 def _parse_date(raw: str, line: int, column: str, errors: list[str]) -> date | None:
@@ -119,18 +137,7 @@ def dishonest_list_import(
         entry = DishonestEntity.objects.filter(
             uscc=row["uscc"], listed_on=row["listed_on"]
         ).first()
-        if entry is None:
-            DishonestEntity.objects.create(**row)
-            result.created += 1
-            continue
-        changes = {k: v for k, v in row.items() if getattr(entry, k) != v}
-        if changes:
-            for k, v in changes.items():
-                setattr(entry, k, v)
-            entry.save()
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        result.upsert(DishonestEntity, entry, row)
     audit_event_record(
         action=actions.DISHONEST_LIST_IMPORTED,
         actor=actor,

@@ -141,19 +141,7 @@ def filing_list_import(
         [r["number_key"] for r in rows], field_name="number_key"
     )
     for row in rows:
-        entry = existing.get(row["number_key"])
-        if entry is None:
-            GenAIFiling.objects.create(**row)
-            result.created += 1
-            continue
-        changes = {k: v for k, v in row.items() if getattr(entry, k) != v}
-        if changes:
-            for k, v in changes.items():
-                setattr(entry, k, v)
-            entry.save()
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        result.upsert(GenAIFiling, existing.get(row["number_key"]), row)
     audit_event_record(
         action=actions.GENAI_FILING_LIST_IMPORTED,
         actor=actor,

@@ -51,6 +51,23 @@ def in_threads(*calls):
         return list(pool.map(run, calls))
 
 
+def approve_at_once(apps, reviewer):
+    """Each application's final approval in its own thread, all at once:
+    the status each ends in, or the refusal's code."""
+    return in_threads(
+        *[
+            (
+                lambda pk=a.pk: (
+                    review.application_approve(
+                        application=Application.objects.get(pk=pk), reviewer=reviewer
+                    ).status
+                )
+            )
+            for a in apps
+        ]
+    )
+
+
 def notice_program(code: str, budget: str):
     return make_open_program(
         code,
@@ -73,18 +90,7 @@ def test_parallel_final_approvals_reserve_no_more_than_the_budget():
         apps.append(submitted(program, user, enterprise, provider, f"HT-N-{i:03d}"))
 
     # when: all approved at the same moment
-    outcomes = in_threads(
-        *[
-            (
-                lambda pk=a.pk: (
-                    review.application_approve(
-                        application=Application.objects.get(pk=pk), reviewer=reviewer
-                    ).status
-                )
-            )
-            for a in apps
-        ]
-    )
+    outcomes = approve_at_once(apps, reviewer)
 
     # then: three in notice with 10,000 reserved each, nine refused
     assert not [o for o in outcomes if o[0] == "error"], outcomes
@@ -170,18 +176,7 @@ def test_parallel_approvals_draw_no_more_than_their_citys_quota():
         user, enterprise = sme_applicant()
         apps.append(submitted(program, user, enterprise, provider, f"HT-QR-{i:03d}"))
 
-    outcomes = in_threads(
-        *[
-            (
-                lambda pk=a.pk: (
-                    review.application_approve(
-                        application=Application.objects.get(pk=pk), reviewer=reviewer
-                    ).status
-                )
-            )
-            for a in apps
-        ]
-    )
+    outcomes = approve_at_once(apps, reviewer)
 
     assert not [o for o in outcomes if o[0] == "error"], outcomes
     assert Counter(outcomes) == {

@@ -30,7 +30,7 @@ from audits import actions
 from audits.services import audit_event_record
 from config import batch
 from config.db import violates
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, text_or_refuse
 from config.money import (
     fen_amount_or_refuse,
     sum_of,
@@ -78,16 +78,7 @@ def _manager_or_refuse(user: User) -> None:
 
 
 def _text_or_refuse(value: str, field: str, limit: int, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise _refuse(message, error_codes.INVALID, field)
-    if len(value) > limit:
-        raise _refuse(
-            _("Keep it under %(n)d characters.") % {"n": limit},
-            error_codes.INVALID,
-            field,
-        )
-    return value
+    return text_or_refuse(value, field=field, limit=limit, missing=message)
 
 
 def _amount_or_refuse(value: Decimal | str, field: str = "amount") -> Decimal:

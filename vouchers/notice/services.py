@@ -29,7 +29,7 @@ from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
 from config import batch
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, text_or_refuse
 from config.workdays import missing_years, working_days_from
 from enterprises.uploads import check_upload
 
@@ -136,17 +136,7 @@ def notice_is_running(notice: Notice, today: date | None = None) -> bool:
 
 
 def _text(value: str, field: str, limit: int, missing: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(missing, field=field, code=error_codes.INVALID)
-    if len(value) > limit:
-        raise ApplicationError(
-            _("At most %(n)d characters, please (this is %(length)d).")
-            % {"n": limit, "length": len(value)},
-            field=field,
-            code=error_codes.INVALID,
-        )
-    return value
+    return text_or_refuse(value, field=field, limit=limit, missing=missing)
 
 
 def _locked_notice(notice_id: int) -> tuple[Notice, Application]:

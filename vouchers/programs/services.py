@@ -20,8 +20,8 @@ from accounts.permissions import has_role
 from accounts.roles import Role
 from audits import actions
 from audits.services import audit_event_record
-from config.exceptions import ApplicationError
-from config.money import is_fen_amount
+from config.exceptions import ApplicationError, text_or_refuse
+from config.money import fen_amount_or_refuse
 from enterprises.models import Region
 
 from .. import error_codes
@@ -575,23 +575,13 @@ def program_quota_move(
     The version's quotas stay as they were: a move adjusts the ledger only
     (check_ledger keeps the two apart)."""
     _manager_or_refuse(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(
-            _("Say why the quota moves."), field="reason", code=error_codes.INVALID
-        )
-    if len(reason) > QUOTA_REASON_MAX:
-        raise ApplicationError(
-            _("At most %(n)d characters, please.") % {"n": QUOTA_REASON_MAX},
-            field="reason",
-            code=error_codes.INVALID,
-        )
-    if not is_fen_amount(amount):
-        raise ApplicationError(
-            _("Enter a positive amount in yuan and fen."),
-            field="amount",
-            code=error_codes.INVALID,
-        )
+    reason = text_or_refuse(
+        reason,
+        field="reason",
+        limit=QUOTA_REASON_MAX,
+        missing=_("Say why the quota moves."),
+    )
+    amount = fen_amount_or_refuse(amount, code=error_codes.INVALID)
     if from_region == to_region:
         raise ApplicationError(
             _("Choose two different places."),
