@@ -20,6 +20,7 @@ from tests.vouchers.test_concurrency import (
     sme_applicant,
     submitted,
 )
+from tests.vouchers.test_quotas import HANGZHOU, NINGBO, final, quota_program
 from vouchers.issuance.selectors import availabilities_in_turn, availability
 from vouchers.ledger.checks import check_ledger
 from vouchers.models import Application, Voucher
@@ -110,3 +111,25 @@ def test_a_batch_confirms_and_issues_only_what_the_cap_leaves(client):
     apps[2].refresh_from_db()
     assert apps[2].status == Application.Status.IN_REVIEW
     assert check_ledger() == []
+
+
+def test_a_shared_budget_two_quota_regions_fall_back_on_is_counted_once():
+    # Hangzhou and Ningbo have 10,000 of quota each and share 10,000: two
+    # Hangzhou applications use Hangzhou's quota and the shared 10,000, so
+    # the second Ningbo one finds nothing left to fall back on
+    program = quota_program(
+        "TURN-QUOTA-2026",
+        budget={"province": "30000.00"},
+        quotas={HANGZHOU: "10000.00", NINGBO: "10000.00"},
+    )
+    apps = [
+        final(program, region="330106", number="HT-QT-1"),
+        final(program, region="330106", number="HT-QT-2"),
+        final(program, region="330203", number="HT-QT-3"),
+        final(program, region="330203", number="HT-QT-4"),
+    ]
+
+    in_turn = availabilities_in_turn(apps)
+
+    assert [in_turn[a.pk].amount for a in apps] == [SUBSIDY, SUBSIDY, SUBSIDY, 0]
+    assert in_turn[apps[3].pk].budget_remaining == 0

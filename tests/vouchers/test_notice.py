@@ -2,7 +2,7 @@
 amount is reserved, anyone may object, a program manager resolves the
 objection, and the voucher is issued when the notice ends."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,11 @@ from tests.factories import (
     stage_reviewer,
 )
 from vouchers import error_codes
-from vouchers.issuance.selectors import availability
+from vouchers.applications.selectors import (
+    application_estimate,
+    enterprise_year_committed,
+)
+from vouchers.issuance.selectors import availability, cap_used_in_year
 from vouchers.ledger.checks import check_ledger
 from vouchers.ledger.selectors import budget_remaining
 from vouchers.models import Application, LedgerAccount, Notice, Objection, Voucher
@@ -121,6 +125,55 @@ def test_the_yearly_cap_counts_what_is_reserved(program, applicant):
     )
     cap = program.versions.latest("pk").parsed().cap_per_enterprise_year
     assert availability(second).cap_remaining == cap - first.notice.amount
+
+
+def test_the_estimate_of_another_application_counts_what_is_reserved(
+    program, applicant
+):
+    # the SME's estimate uses the cap the same way as the approval
+    enterprise = applicant.memberships.get().enterprise
+    first = final_approval(program, applicant=applicant, enterprise=enterprise)
+    second = ApplicationFactory(
+        at_second_stage=True,
+        program=program,
+        applicant=applicant,
+        enterprise=enterprise,
+    )
+    assert enterprise_year_committed(enterprise, program, exclude=second) == (
+        first.notice.amount
+    )
+    steps = {s["step"]: s for s in application_estimate(second).calculation.steps}
+    cap = program.versions.latest("pk").parsed().cap_per_enterprise_year
+    assert Decimal(steps["cap_remaining"]["value"]) == cap - first.notice.amount
+
+
+def test_a_voucher_from_a_december_notice_stays_in_decembers_cap(program, applicant):
+    # approved on 29 December, the notice ends in January and the voucher
+    # is issued then: it counts in the year it was approved, as its
+    # reservation did, not in the new year's cap as well
+    enterprise = applicant.memberships.get().enterprise
+    app = final_approval(program, applicant=applicant, enterprise=enterprise)
+    this_year = timezone.localdate().year
+    december = timezone.make_aware(datetime(this_year - 1, 12, 29, 10))
+    Notice.objects.filter(pk=app.notice.pk).update(created_at=december)
+    used = {"enterprise": enterprise, "program": program}
+    assert cap_used_in_year(**used, year=this_year - 1) == app.notice.amount
+    assert cap_used_in_year(**used, year=this_year) == 0
+
+    notice.notices_issue_due(today=app.notice.ends_on + timedelta(days=1))
+
+    voucher = Voucher.objects.get(application=app)
+    assert timezone.localdate(voucher.issued_at).year == this_year
+    assert cap_used_in_year(**used, year=this_year - 1) == voucher.face_value
+    assert cap_used_in_year(**used, year=this_year) == 0
+    later = ApplicationFactory(
+        at_second_stage=True,
+        program=program,
+        applicant=applicant,
+        enterprise=enterprise,
+    )
+    cap = program.versions.latest("pk").parsed().cap_per_enterprise_year
+    assert availability(later).cap_remaining == cap
 
 
 def test_notice_dates_skip_holidays():

@@ -28,7 +28,7 @@ from ..eligibility.facts import (
     ProviderFacts,
 )
 from ..eligibility.gather import enterprise_facts, provider_credit_key, provider_party
-from ..issuance.selectors import vouchers_issued_in_year
+from ..issuance.selectors import cap_used_in_year
 from ..models import LIVE_STATUSES, Application, Program, RejectionReason, Review
 from ..programs.labels import STAGE_LABELS
 from ..programs.selectors import program_context, program_version_at
@@ -178,8 +178,9 @@ def enterprise_year_committed(
     exclude: Application | None = None,
     year: int | None = None,
 ) -> Decimal:
-    """The enterprise's approved (issued) and pending subsidy in the program
-    this calendar year."""
+    """The enterprise's subsidy in the program this calendar year: what its
+    yearly cap has used (vouchers and notices, by the year of their final
+    approval) and what its pending applications submitted this year ask."""
     year = year or timezone.localdate().year
     pending = Application.objects.filter(
         enterprise=enterprise,
@@ -189,7 +190,7 @@ def enterprise_year_committed(
     )
     if exclude is not None:
         pending = pending.exclude(pk=exclude.pk)
-    issued = vouchers_issued_in_year(enterprise=enterprise, program=program, year=year)
+    issued = cap_used_in_year(enterprise=enterprise, program=program, year=year)
     return issued + sum_of(pending, "requested_subsidy")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,17 +24,24 @@ from ..programs.selectors import program_version_at
 from . import codes
 
 
-def vouchers_issued_in_year(
+def cap_used_in_year(
     *, enterprise: Enterprise | int, program: Program | int, year: int
 ) -> Decimal:
-    """The face value of the vouchers the enterprise was issued in the
-    program in the calendar year (the yearly cap counts it)."""
-    return sum_of(
-        Voucher.objects.filter(
-            enterprise=enterprise, program=program, issued_at__year=year
-        ),
-        "face_value",
+    """What the enterprise has used of its yearly cap in the program in the
+    calendar year: the face value of its vouchers and what is reserved for
+    its applications in public notice, each counted in the year of its
+    final approval. A voucher issued in January from a notice that began
+    in December stays in December's year, where its reservation counted."""
+    vouchers = Voucher.objects.filter(enterprise=enterprise, program=program).filter(
+        Q(notice__isnull=True, issued_at__year=year) | Q(notice__created_at__year=year)
     )
+    reserved = Notice.objects.filter(
+        application__enterprise=enterprise,
+        program=program,
+        status=Notice.Status.IN_NOTICE,
+        created_at__year=year,
+    )
+    return sum_of(vouchers, "face_value") + sum_of(reserved, "amount")
 
 
 def quota_region(quotas: Iterable[str], region_code: str) -> str | None:
@@ -69,36 +76,24 @@ def draw_pools(
     )
 
 
-def budget_available(application: Application) -> Decimal:
-    """What the application's final approval could draw on now (unlocked:
-    shown before deciding; checked again under locks)."""
-    accounts = list(
+def _pool_accounts(program_id: int) -> list[LedgerAccount]:
+    """The program's budget and quota accounts (unlocked)."""
+    return list(
         LedgerAccount.objects.filter(
-            program_id=application.program_id,
+            program_id=program_id,
             kind__in=(LedgerAccount.Kind.BUDGET, LedgerAccount.Kind.QUOTA),
             voucher=None,
         )
     )
+
+
+def budget_available(application: Application) -> Decimal:
+    """What the application's final approval could draw on now (unlocked:
+    shown before deciding; checked again under locks)."""
+    accounts = _pool_accounts(application.program_id)
     if not accounts:
         return budget_remaining(application.program)
     return quantize(sum((a.balance for a in draw_pools(application, accounts)), ZERO))
-
-
-def reserved_in_year(
-    *, enterprise: Enterprise | int, program: Program | int, year: int
-) -> Decimal:
-    """What is reserved for the enterprise's applications in public notice
-    in the program, approved in the calendar year: the yearly cap counts
-    it as if issued (vouchers.notice)."""
-    return sum_of(
-        Notice.objects.filter(
-            application__enterprise=enterprise,
-            program=program,
-            status=Notice.Status.IN_NOTICE,
-            created_at__year=year,
-        ),
-        "amount",
-    )
 
 
 @dataclass(frozen=True)
@@ -125,11 +120,7 @@ def availability_with(
     application: Application, *, budget_remaining: Decimal, year: int
 ) -> Availability:
     params = application.submitted_version.parsed()
-    issued = vouchers_issued_in_year(
-        enterprise=application.enterprise_id,
-        program=application.program_id,
-        year=year,
-    ) + reserved_in_year(
+    issued = cap_used_in_year(
         enterprise=application.enterprise_id,
         program=application.program_id,
         year=year,
@@ -157,27 +148,40 @@ def availabilities_in_turn(
     """What each final approval would issue when they are approved one
     after another in this order (a batch): each sees the budget and the
     enterprise's yearly cap the earlier ones left. Only those issued in
-    full count against the later ones, as a batch issues only those."""
+    full count against the later ones, as a batch issues only those. The
+    pools are followed account by account (unlocked; the approvals check
+    again under locks), so a shared budget that two quota regions fall
+    back on is used up once, not once per region."""
     year = timezone.localdate().year
-    budgets: dict[tuple[int, str], Decimal] = {}
+    accounts: dict[int, list[LedgerAccount]] = {}
+    unpooled: dict[int, Decimal] = {}  # programs without pool accounts
     cap_used: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     found = {}
     for a in applications:
-        # Per program (and quota division: what the approval draws on; a
-        # shared pool two divisions both fall back on is counted for each,
-        # the approval itself checks again under locks).
-        pool = (a.program_id, a.enterprise.region_id[:4])
-        if pool not in budgets:
-            budgets[pool] = budget_available(a)
-        alone = availability_with(a, budget_remaining=budgets[pool], year=year)
+        if a.program_id not in accounts:
+            accounts[a.program_id] = _pool_accounts(a.program_id)
+            if not accounts[a.program_id]:
+                unpooled[a.program_id] = budget_remaining(a.program)
+        if a.program_id in unpooled:
+            pools, free = [], unpooled[a.program_id]
+        else:
+            pools = draw_pools(a, accounts[a.program_id])
+            free = quantize(sum((p.balance for p in pools), ZERO))
+        alone = availability_with(a, budget_remaining=free, year=year)
         key = (a.enterprise_id, a.program_id)
         turn = replace(
             alone, cap_remaining=max(alone.cap_remaining - cap_used[key], ZERO)
         )
         found[a.pk] = turn
         if not turn.reduced and turn.amount > 0:
-            budgets[pool] -= turn.amount
             cap_used[key] += turn.amount
+            if a.program_id in unpooled:
+                unpooled[a.program_id] -= turn.amount
+            left = turn.amount
+            for p in pools:  # in the order the approval draws (ledger._draw)
+                take = min(p.balance, left)
+                p.balance -= take
+                left -= take
     return found
 
 
