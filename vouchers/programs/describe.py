@@ -100,7 +100,7 @@ def describe_params(params: dict) -> list[dict]:
             "key": "window",
             "title": _("Application window"),
             "rows": [
-                ("window", _("Applications"), f"{p.opens_on} – {p.closes_on}"),
+                ("window", _("Application dates"), f"{p.opens_on} – {p.closes_on}"),
                 (
                     "sizes",
                     _("Eligible size classes"),
