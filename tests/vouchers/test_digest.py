@@ -16,7 +16,7 @@ from tests.factories import (
     make_role_user,
     sme_applicant,
 )
-from vouchers.models import Application
+from vouchers.models import Application, Review
 from vouchers.review import digest as notifications
 from vouchers.review import services as review
 from vouchers.tasks import reviewer_digest
@@ -59,9 +59,16 @@ def queues(hz_program):
         amount="100000.00",
     )
     Application.objects.filter(pk=stale.pk).update(
-        updated_at=timezone.now() - timedelta(days=7)
+        submitted_at=timezone.now() - timedelta(days=7)
     )
     return county, city, others
+
+
+def _age_all(days: int) -> None:
+    """Everything submitted and approved ``days`` ago."""
+    then = timezone.now() - timedelta(days=days)
+    Application.objects.update(submitted_at=then)
+    Review.objects.update(decided_at=then)
 
 
 @pytest.fixture
@@ -135,7 +142,7 @@ def test_reviewers_with_nothing_new_get_nothing(queues, mailoutbox):
 
 def test_nothing_new_anywhere_sends_nothing(queues, mailoutbox):
     # given: everything waiting has been there for two days
-    Application.objects.update(updated_at=timezone.now() - timedelta(days=2))
+    _age_all(2)
     mailoutbox.clear()
 
     # when
@@ -144,6 +151,44 @@ def test_nothing_new_anywhere_sends_nothing(queues, mailoutbox):
     # then
     assert sent == 0
     assert mailoutbox == []
+
+
+def test_an_application_changed_but_waiting_since_before_is_not_new(queues, mailoutbox):
+    # given: everything came in two days ago; one of the city's was touched
+    # today (a note, a document: its updated_at moves), nothing entered
+    _county, _city, _others = queues
+    _age_all(2)
+    touched = Application.objects.filter(status=Application.Status.IN_REVIEW).first()
+    touched.save()  # updated_at is now
+    mailoutbox.clear()
+
+    # when
+    sent = reviewer_digest.delay().get()
+
+    # then
+    assert sent == 0
+
+
+def test_an_application_approved_at_the_stage_before_is_new_at_the_next(
+    queues, mailoutbox
+):
+    # given: submitted two days ago and approved by the county two days ago,
+    # except one the county approved an hour ago: new for the city only
+    county, city, _others = queues
+    _age_all(2)
+    waiting = Application.objects.filter(stage=0).exclude(
+        enterprise__region_id="330110"
+    )
+    review.application_approve(application=waiting.first(), reviewer=county)
+    mailoutbox.clear()
+
+    # when
+    sent = reviewer_digest.delay().get()
+
+    # then
+    assert sent == 1
+    [mail] = mailoutbox
+    assert mail.to == [city.email]
 
 
 def test_the_digest_is_scheduled_every_morning_at_eight():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -12,7 +13,21 @@ from accounts.roles import Role
 from accounts.tasks import send_email
 from enterprises.models import Membership
 
+from ..models import Application, Review
 from .selectors import review_queue
+
+
+def entered_since(queue: QuerySet[Application], since) -> QuerySet[Application]:
+    """The applications of ``queue`` that came into it since ``since``:
+    submitted (or resubmitted) then, or approved then at the stage before
+    (which moved them on). Other changes (a note, a document) do not count."""
+    moved_on = Review.objects.filter(
+        application=OuterRef("pk"),
+        decision=Review.Decision.APPROVE,
+        decided_at__gte=since,
+        invalidated_at=None,
+    )
+    return queue.filter(Q(submitted_at__gte=since) | Exists(moved_on))
 
 
 def reviewer_digest(*, since=None) -> int:
@@ -31,7 +46,7 @@ def reviewer_digest(*, since=None) -> int:
         if user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        new = review_queue(user=user).filter(updated_at__gte=since).count()
+        new = entered_since(review_queue(user=user), since).count()
         if not new:
             continue
         with translation.override(user.language):
