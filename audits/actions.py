@@ -24,6 +24,7 @@ ENTERPRISE_CREATED = "enterprise.created"
 PROVIDER_CREATED = "provider.created"
 USER_CREATED = "user.created"
 DOCUMENT_UPLOADED = "document.uploaded"
+DOCUMENT_DOWNLOADED = "document.downloaded"
 ENTERPRISE_CLAIMED = "enterprise.claimed"
 CLAIM_ACCEPTED = "claim.accepted"
 CLAIM_REJECTED = "claim.rejected"
@@ -130,6 +131,7 @@ LABELS = {
     PROVIDER_CREATED: _("Provider added to the register"),
     USER_CREATED: _("Account created"),
     DOCUMENT_UPLOADED: _("Document uploaded"),
+    DOCUMENT_DOWNLOADED: _("Uploaded document downloaded"),
     ENTERPRISE_CLAIMED: _("Enterprise claimed"),
     CLAIM_ACCEPTED: _("Claim accepted"),
     CLAIM_REJECTED: _("Claim rejected"),

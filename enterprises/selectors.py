@@ -265,15 +265,19 @@ def filing_statuses(numbers: Iterable[str], *, today: date | None = None) -> dic
     return statuses
 
 
-def offering_filing_status(offering: Offering, *, today: date | None = None) -> str:
-    """Whether the offering may be sold as filed: compute offerings need no
-    filing; a model offering's number must be on the list and not revoked."""
+def _status_of(offering: Offering, statuses: dict) -> str:
     if offering.kind != Offering.Kind.MODEL:
         return FilingStatus.NOT_NEEDED
     if not (offering.filing_number or "").strip():
         return FilingStatus.ABSENT
-    key = filing_key(offering.filing_number)
-    return filing_statuses([offering.filing_number], today=today)[key]
+    return statuses[filing_key(offering.filing_number)]
+
+
+def offering_filing_status(offering: Offering, *, today: date | None = None) -> str:
+    """Whether the offering may be sold as filed: compute offerings need no
+    filing; a model offering's number must be on the list and not revoked."""
+    numbers = [offering.filing_number] if offering.kind == Offering.Kind.MODEL else []
+    return _status_of(offering, filing_statuses(numbers, today=today))
 
 
 def offerings_with_filing_status(
@@ -287,11 +291,6 @@ def offerings_with_filing_status(
         today=today,
     )
     for o in offerings:
-        if o.kind != Offering.Kind.MODEL:
-            o.filing_status = FilingStatus.NOT_NEEDED
-        elif not (o.filing_number or "").strip():
-            o.filing_status = FilingStatus.ABSENT
-        else:
-            o.filing_status = statuses[filing_key(o.filing_number)]
+        o.filing_status = _status_of(o, statuses)
         o.filing_status_label = str(FILING_STATUS_LABELS.get(o.filing_status, ""))
     return offerings

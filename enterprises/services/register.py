@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -134,6 +134,27 @@ def document_store(
         },
     )
     return document
+
+
+@transaction.atomic
+def document_downloaded(
+    *,
+    target: models.Model,
+    file_name: str,
+    size: int | None,
+    sha256: str,
+    actor: User,
+) -> None:
+    """Someone is sent a stored upload (a register document, an objection's
+    evidence): which one, its name, size and digest. Recorded before the
+    file is streamed, so the event stands whether or not the download
+    completes; a refused download never reaches here."""
+    audit_event_record(
+        action=actions.DOCUMENT_DOWNLOADED,
+        actor=actor,
+        target=target,
+        after={"file_name": file_name, "size": size, "sha256": sha256},
+    )
 
 
 def classify_enterprise(enterprise: Enterprise) -> None:

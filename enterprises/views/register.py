@@ -4,7 +4,7 @@ and the permission-checked document download."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from accounts.roles import Role
 from config.exceptions import ApplicationError
 
 from .. import selectors, services, sme
+from ..downloads import stored_file_response
 from ..forms import (
     ClaimLookupForm,
     ClaimNewEnterpriseForm,
@@ -302,17 +303,11 @@ def reveal_phone(request, pk):
 @signed_in
 def document_download(request, pk):
     document = document_for_user_or_404(request.user, pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        # The row outlived its file (restored backup, manual clean-up).
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name,
+    return stored_file_response(
+        target=document,
+        file=document.file,
+        file_name=document.original_name,
         content_type=document.content_type,
+        sha256=document.sha256,
+        actor=request.user,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

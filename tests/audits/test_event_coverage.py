@@ -141,6 +141,7 @@ NO_EVENT = {
     "vouchers.redemption.services:chargeable_or_refuse": "a check",
     "vouchers.redemption.services:provider_approved_or_refuse": "a check",
     "vouchers.redemption.services:filed_or_refuse": "a check",
+    "vouchers.redemption.services:filing_refusal": "a check, pure",
     "vouchers.review.services:reasons_problem": "a check, pure",
     "vouchers.review.services:note_problem": "a check, pure",
     "vouchers.settlement.services:statement_number": "a number, pure",

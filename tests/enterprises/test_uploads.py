@@ -382,3 +382,102 @@ def test_rejected_claimants_licence_is_hidden_from_the_later_owner(
     # then
     assert theirs.status_code == 200
     assert strangers.status_code == 404
+
+
+# Download, audited
+
+
+def downloads():
+    return list(AuditEvent.objects.filter(action=actions.DOCUMENT_DOWNLOADED))
+
+
+def test_a_download_records_who_took_which_file_from_where(client, reviewer, document):
+    # given
+    client.sign_in(reviewer, language="en")
+
+    # when: the event is written before the body is read, complete or not
+    response = client.get(
+        reverse("enterprises:document", args=[document.pk]),
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    # then
+    assert response.status_code == 200
+    [event] = downloads()
+    assert event.actor == reviewer
+    assert event.object_type == "enterprises.document"
+    assert event.object_id == str(document.pk)
+    assert event.object_repr == "营业执照.pdf"
+    assert event.after == {
+        "file_name": "营业执照.pdf",
+        "size": len(PDF),
+        "sha256": document.sha256,
+    }
+    assert event.client_ip == "203.0.113.7"
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_each_download_is_one_event(client, applicant, document):
+    # given
+    client.sign_in(applicant, language="en")
+
+    # when
+    download(client, document)
+    download(client, document)
+
+    # then
+    assert [e.actor for e in downloads()] == [applicant, applicant]
+
+
+@pytest.mark.parametrize("who", ["other_applicant", "ningbo_reviewer", "anonymous"])
+def test_a_refused_download_records_nothing(client, document, who, request):
+    # given
+    if who == "ningbo_reviewer":
+        client.sign_in(make_role_user(Role.REVIEWER, region="330203"), language="en")
+    elif who != "anonymous":
+        client.sign_in(request.getfixturevalue(who), language="en")
+
+    # when
+    response, body = download(client, document)
+
+    # then
+    assert response.status_code in (302, 404)
+    assert body is None
+    assert downloads() == []
+
+
+def test_a_document_whose_file_is_gone_answers_404_and_records_nothing(
+    client, applicant, document
+):
+    # given
+    Path(document.file.path).unlink()
+    client.sign_in(applicant, language="en")
+
+    # when
+    response, _ = download(client, document)
+
+    # then
+    assert response.status_code == 404
+    assert downloads() == []
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Uploaded document downloaded"), ("zh-hans", "下载上传材料")],
+)
+def test_the_auditors_event_list_names_the_download(
+    client, reviewer, document, language, label
+):
+    # given
+    client.sign_in(reviewer, language="en")
+    download(client, document)
+    auditor = make_role_user(Role.AUDITOR, region="330000")
+    client.sign_in(auditor, language=language)
+
+    # when
+    page = client.get(
+        reverse("audits:event-list"), {"action": actions.DOCUMENT_DOWNLOADED}
+    ).content.decode()
+
+    # then: the row's action and object cells (the filter lists every label)
+    assert f"<td>{label}</td><td>营业执照.pdf</td>" in page

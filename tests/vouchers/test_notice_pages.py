@@ -7,12 +7,16 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from audits import actions
+from audits.models import AuditEvent
 from tests.factories import (
     ApplicationFactory,
     make_open_program,
     make_role_user,
+    pdf_upload,
     stage_reviewer,
 )
+from tests.factories.vouchers import PDF
 from vouchers.models import Application, Notice, Objection
 from vouchers.notice import services as notice_services
 from vouchers.notice.views import OBJECTION_LIMIT
@@ -197,3 +201,85 @@ def test_the_program_page_tells_managers_of_a_year_the_calendar_lacks(
     content = client.get(page).content.decode()
     assert 'data-testid="calendar-gaps"' in content
     assert "2027" in content
+
+
+# -- the objection's evidence, downloaded and audited --------------------------
+
+
+def _evidence(o):
+    return reverse("vouchers:objection-evidence", args=[o.pk])
+
+
+def _downloads():
+    return list(AuditEvent.objects.filter(action=actions.DOCUMENT_DOWNLOADED))
+
+
+@pytest.mark.parametrize("role", [Role.PROGRAM_MANAGER, Role.AUDITOR])
+def test_the_evidence_download_records_who_took_which_file(client, in_notice, role):
+    # given
+    o = notice_services.objection_submit(
+        notice=in_notice,
+        name="张三",
+        contact="138",
+        reason="关联方",
+        evidence=pdf_upload("证据.pdf"),
+    )
+    reader = make_role_user(role)
+    client.sign_in(reader, language="en")
+
+    # when
+    response = client.get(_evidence(o), REMOTE_ADDR="198.51.100.4")
+
+    # then
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    [event] = _downloads()
+    assert (event.actor, event.object_type, event.object_id) == (
+        reader,
+        "vouchers.objection",
+        str(o.pk),
+    )
+    assert event.after == {
+        "file_name": "证据.pdf",
+        "size": len(PDF),
+        "sha256": o.evidence_sha256,
+    }
+    assert event.client_ip == "198.51.100.4"
+    assert b"".join(response.streaming_content) == PDF
+
+
+@pytest.mark.parametrize("who", ["applicant", "reviewer", "provider_staff"])
+def test_the_evidence_refused_to_others_records_nothing(
+    client, in_notice, who, request
+):
+    # given
+    o = notice_services.objection_submit(
+        notice=in_notice,
+        name="张三",
+        contact="138",
+        reason="关联方",
+        evidence=pdf_upload("证据.pdf"),
+    )
+    client.sign_in(request.getfixturevalue(who), language="en")
+
+    # when
+    response = client.get(_evidence(o))
+
+    # then
+    assert response.status_code in (403, 404)
+    assert not response.streaming
+    assert _downloads() == []
+
+
+def test_an_objection_without_evidence_answers_404_and_records_nothing(
+    client, in_notice
+):
+    # given
+    o = notice_services.objection_submit(
+        notice=in_notice, name="张三", contact="138", reason="关联方"
+    )
+    client.sign_in(make_role_user(Role.PROGRAM_MANAGER), language="en")
+
+    # then
+    assert client.get(_evidence(o)).status_code == 404
+    assert _downloads() == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from config.client_ip import client_ip
 from config.exceptions import ApplicationError
 from config.forms import apply_service_error
 from config.rate_limit import over_limit
+from enterprises.downloads import stored_file_response
 
 from ..models import Objection
 from . import selectors, services
@@ -220,16 +221,11 @@ def objection_evidence(request, pk: int):
     objection = selectors.objection_for_reader_or_404(request.user, pk)
     if not objection.evidence:
         raise Http404
-    try:
-        handle = objection.evidence.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=objection.evidence_name,
+    return stored_file_response(
+        target=objection,
+        file=objection.evidence,
+        file_name=objection.evidence_name,
         content_type=objection.evidence_type,
+        sha256=objection.evidence_sha256,
+        actor=request.user,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

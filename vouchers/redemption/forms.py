@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import MONEY_INPUT_ATTRS
 from enterprises.models import Offering, Provider
+from enterprises.selectors import offerings_with_filing_status
 
-from .services import INVOICE_MAX, REASON_MAX, Charge
+from .services import INVOICE_MAX, REASON_MAX, Charge, filing_refusal
 
 CODE_ATTRS = {"autocomplete": "off", "spellcheck": "false", "class": "mono"}
 
@@ -32,17 +33,31 @@ def offering_label(offering: Offering) -> str:
     }
 
 
+def refused_offering_label(offering: Offering) -> str:
+    """An offering the service would refuse for its filing, so labelled:
+    “模型 API — 0.01元/千tokens（备案已注销，不能扣费）”."""
+    return _("%(offering)s (%(status)s, cannot be charged)") % {
+        "offering": offering_label(offering),
+        "status": offering.filing_status_label,
+    }
+
+
 class OfferingSelect(forms.Select):
     """The provider's offerings, each option carrying its list price
     (``data-list-price``) for static/js/charge.js, which fills the unit
-    price with it until the user types their own."""
+    price with it until the user types their own; an offering that cannot
+    be charged (``refused``) is shown disabled."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.prices: dict[str, Decimal] = {}
+        self.refused: set[str] = set()
 
     def create_option(self, name, value, *args, **kwargs):
         option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.refused:
+            option["attrs"]["disabled"] = True
+            return option
         price = self.prices.get(str(value))
         if price is not None:
             option["attrs"]["data-list-price"] = f"{price.normalize():f}"
@@ -108,22 +123,33 @@ class ChargeForm(forms.Form):
 
     def __init__(self, *args, provider: Provider, **kwargs):
         super().__init__(*args, **kwargs)
-        offerings = Offering.objects.filter(provider=provider, is_active=True).order_by(
-            "kind", "name"
+        today = timezone.localdate()
+        offerings = offerings_with_filing_status(
+            Offering.objects.filter(provider=provider, is_active=True).order_by(
+                "kind", "name"
+            ),
+            today=today,
         )
-        choices = [(o.pk, offering_label(o)) for o in offerings]
+        # What the service would refuse for the filing, said beforehand
+        # (a value sent anyway still reaches the service and its refusal).
+        refusals = {o.pk: filing_refusal(o, o.filing_status) for o in offerings}
+        self.refused_offerings = [r for r in refusals.values() if r]
+        choices = [
+            (o.pk, refused_offering_label(o) if refusals[o.pk] else offering_label(o))
+            for o in offerings
+        ]
         widget = self.fields["offering"].widget
         widget.choices = [("", "—"), *choices]
         widget.prices = {str(o.pk): o.list_price for o in offerings}
+        widget.refused = {str(pk) for pk, refusal in refusals.items() if refusal}
         # The unit price starts at the list price: most charges are at it.
-        if len(offerings) == 1:
+        if len(offerings) == 1 and not refusals[offerings[0].pk]:
             self.fields["offering"].initial = offerings[0].pk
             self.fields[
                 "unit_price"
             ].initial = f"{offerings[0].list_price.normalize():f}"
         self.fields["unit_price"].widget.attrs["data-list-price-of"] = "offering"
         # Today: never before the voucher's first day (the service checks).
-        today = timezone.localdate()
         self.fields["period_start"].initial = today
         self.fields["period_end"].initial = today
 

@@ -186,12 +186,14 @@ def _offering_or_refuse(
     return offering
 
 
-def filed_or_refuse(offering: Offering, today: date) -> None:
-    """A model service is charged only while its filing number is on the
-    imported list of filed generative-AI services and not revoked."""
-    status = offering_filing_status(offering, today=today)
+def filing_refusal(offering: Offering, status: str) -> str:
+    """Why ``offering``, whose filing status (``enterprises.selectors``) is
+    ``status``, cannot be charged, or "" when it can: a model service is
+    charged only while its filing number is on the imported list of filed
+    generative-AI services and not revoked. The rule of ``filed_or_refuse``,
+    and what the charge form's picker says beforehand."""
     if status in (FilingStatus.NOT_NEEDED, FilingStatus.LISTED):
-        return
+        return ""
     if status == FilingStatus.REVOKED:
         message = _(
             "%(name)s cannot be charged: the filing of its model (%(number)s) "
@@ -202,11 +204,14 @@ def filed_or_refuse(offering: Offering, today: date) -> None:
             "%(name)s cannot be charged: its model's filing number (%(number)s) "
             "is not on the list of filed generative-AI services."
         )
-    raise _refuse(
-        message % {"name": offering.name, "number": offering.filing_number or "—"},
-        error_codes.OFFERING_NOT_FILED,
-        "offering",
-    )
+    return message % {"name": offering.name, "number": offering.filing_number or "—"}
+
+
+def filed_or_refuse(offering: Offering, today: date) -> None:
+    """Refuse (``offering_not_filed``) a model service not filed today."""
+    message = filing_refusal(offering, offering_filing_status(offering, today=today))
+    if message:
+        raise _refuse(message, error_codes.OFFERING_NOT_FILED, "offering")
 
 
 def _period_or_refuse(charge: Charge, voucher: Voucher, today: date) -> None:

@@ -39,7 +39,11 @@ from config.forms import apply_service_error, valid_filters
 from config.money import yuan
 from enterprises import sme
 from enterprises.models import Document, Enterprise
-from enterprises.selectors import CreditStatus, credit_status
+from enterprises.selectors import (
+    CreditStatus,
+    credit_status,
+    offerings_with_filing_status,
+)
 
 from ..eligibility.explain import calculation_rows, side_by_side, stored_rules
 from ..eligibility.records import APPLICATION_SUBJECT, decision_reexplain
@@ -547,6 +551,11 @@ def _detail_context(request, application, form, can_decide) -> dict[str, Any]:
     line_items = list(application.line_items.all())
     return {
         "application": application,
+        # The offering with its standing on the filing list today, the
+        # status a charge against it is refused on (a model service).
+        "offering": offerings_with_filing_status([application.offering])[0]
+        if application.offering
+        else None,
         "enterprise": enterprise,
         "size": _size_explanation(enterprise),
         "shareholders": list(enterprise.shareholders.all()),

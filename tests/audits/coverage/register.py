@@ -386,6 +386,29 @@ def _document_store():
     )
 
 
+def _document_downloaded():
+    # a read that is recorded: nothing but the event changes
+    applicant = make_role_user(Role.APPLICANT)
+    document = register.document_store(
+        upload=pdf_upload("licence.pdf"),
+        kind=Document.Kind.BUSINESS_LICENCE,
+        uploaded_by=applicant,
+        enterprise=applicant.memberships.get().enterprise,
+    )
+    reviewer = make_role_user(Role.REVIEWER, region="330106")
+    return Case(
+        call=lambda: register.document_downloaded(
+            target=document,
+            file_name=document.original_name,
+            size=document.size,
+            sha256=document.sha256,
+            actor=reviewer,
+        ),
+        expected=Counter({actions.DOCUMENT_DOWNLOADED: 1}),
+        state=_rows(Document),
+    )
+
+
 def _enterprise_create():
     reviewer = make_role_user(Role.REVIEWER, region="330106")
     return Case(
@@ -623,6 +646,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "enterprises.services.providers:offering_add": _offering_add,
     "enterprises.services.providers:offering_withdraw": _offering_withdraw,
     "enterprises.services.register:document_store": _document_store,
+    "enterprises.services.register:document_downloaded": _document_downloaded,
     "enterprises.services.register:enterprise_create": _enterprise_create,
     "enterprises.services.register:enterprise_update_profile": (
         _enterprise_update_profile
