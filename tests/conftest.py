@@ -17,6 +17,7 @@ from django.db.backends.postgresql.operations import (
 )
 from django.test import Client as DjangoClient
 from django.test import override_settings
+from django.utils import translation
 
 from accounts.roles import Role
 from tests.factories import make_role_user
@@ -95,6 +96,17 @@ def _flush_past_the_no_truncate_triggers():
     PostgresOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     yield
     PostgresOperations.sql_flush = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts and ends in the site's language. A request through
+    the test client leaves its user's language active in the thread
+    (accounts.middleware activates it; a server's next request activates
+    its own), which would otherwise carry into whatever runs next."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
