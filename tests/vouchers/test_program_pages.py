@@ -441,7 +441,8 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     assert program.versions.count() == 1
     page = client.get(response.url)
     diff = {c["label"]: (c["before"], c["after"]) for c in page.context["changes"]}
-    assert diff["Base rate"] == ("20%", "25%")
+    under = " (under Article 5 of 杭州市算力券实施细则)"  # the rate's article
+    assert diff["Base rate"] == ("20%" + under, "25%" + under)
     assert page.context["may_withdraw"]
     assert not page.context["may_decide"]
     assert 'data-testid="change-approve"' not in page.content.decode()
@@ -815,3 +816,54 @@ def test_money_is_kept_as_decimal_strings(client, program_manager):
     params = ProgramVersion.objects.get().params
     assert params["cap_per_enterprise_year"] == "12345678901234.01"
     assert Decimal(params["spend_tiers"][0]["rate"]) == Decimal("0.3333")
+
+
+def test_the_form_shows_and_changes_the_articles_of_the_rate_and_the_cap(
+    client, program_manager, demo
+):
+    # given: the edit form, prefilled with the version's step citations
+    program = demo["HZ-COMPUTE-2026"]
+    client.sign_in(program_manager, language="en")
+    page = client.get(reverse("programs:edit", args=[program.code]))
+    form = page.context["form"]
+    assert form["cite_rate"].value() == "杭州市算力券实施细则 第五条"
+    assert form["cite_cap_remaining"].value() == "杭州市算力券实施细则 第六条"
+    data = form_data(form)
+
+    # when: an article the document does not list
+    refused = client.post(
+        reverse("programs:edit", args=[program.code]),
+        {**data, "cite_cap_remaining": "杭州市算力券实施细则 第九条", "note": "x"},
+    )
+
+    # then: refused beside its field
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["cite_cap_remaining"] == [
+        "《杭州市算力券实施细则》 as this version lists it has no article 第九条."
+    ]
+
+    # when: the cap cited under 第五条 instead
+    response = client.post(
+        reverse("programs:edit", args=[program.code]),
+        {**data, "cite_cap_remaining": "杭州市算力券实施细则 第五条", "note": "x"},
+    )
+
+    # then: a proposal whose only change is the cap's article
+    assert response.status_code == 302, response.context["form"].errors
+    change = ProgramChange.objects.get(program=program)
+    assert change.params["citations"]["cap_remaining"] == {
+        "document": "杭州市算力券实施细则",
+        "article": "第五条",
+    }
+    assert change.params["citations"]["rate"] == {
+        "document": "杭州市算力券实施细则",
+        "article": "第五条",
+    }
+    diff = client.get(response.url).context["changes"]
+    assert [(c["label"], c["before"], c["after"]) for c in diff] == [
+        (
+            "Cap per enterprise per year",
+            "8,000,000.00 yuan (under Article 6 of 杭州市算力券实施细则)",
+            "8,000,000.00 yuan (under Article 5 of 杭州市算力券实施细则)",
+        )
+    ]
