@@ -62,9 +62,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self):
-        return self.full_name or self.email
+        return self.get_full_name()
 
     def get_full_name(self):
+        """How pages name a person as the one who did something (created a
+        version, proposed a change, declared, claimed): the name, else the
+        e-mail address. Lists of users, where the address is the point,
+        show the address."""
         return self.full_name or self.email
 
     def get_short_name(self):

@@ -443,7 +443,7 @@ def manager_todos(user: User, today: date | None = None) -> list[Todo]:
                 % {
                     "n": change.pk,
                     "program": change.program.code,
-                    "who": change.proposed_by.full_name or change.proposed_by.email,
+                    "who": change.proposed_by.get_full_name(),
                     "day": day(change.proposed_at),
                 },
                 reverse("programs:change", args=[change.program.code, change.pk]),

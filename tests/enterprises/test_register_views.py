@@ -860,3 +860,42 @@ def test_garbage_register_filters_show_the_list_not_an_error(
     # then
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+# Who did it: named, not by their address
+
+
+def test_the_staff_pages_name_the_claimant_and_the_declarer(
+    client, reviewer, applicant, enterprise
+):
+    # given: a claim by 陈晓, a declaration by the applicant (周敏)
+    claimant = UserFactory(email="chen@example.com", full_name="陈晓")
+    claimed = EnterpriseFactory(uscc=VALID, name="无主科技有限公司")
+    services.enterprise_claim(user=claimant, uscc=claimed.uscc, licence_upload=pdf())
+    applicant.full_name = "周敏"
+    applicant.save(update_fields=["full_name"])
+    services.declaration_save(
+        enterprise=enterprise,
+        year=THIS_YEAR - 1,
+        it_amount=Decimal("1000"),
+        ai_amount=Decimal("100"),
+        actor=applicant,
+    )
+    client.sign_in(reviewer, language="en")
+
+    # when
+    pages = {
+        "queue": client.get(reverse("enterprises:claim-queue")),
+        "enterprise": client.get(reverse("enterprises:detail", args=[claimed.pk])),
+        "declarations": client.get(
+            reverse("enterprises:declarations", args=[enterprise.pk])
+        ),
+    }
+
+    # then
+    html = {key: page.content.decode() for key, page in pages.items()}
+    assert "陈晓" in html["queue"]
+    assert "陈晓" in html["enterprise"]
+    assert "周敏" in html["declarations"]
+    assert "chen@example.com" not in html["queue"] + html["enterprise"]
+    assert "applicant@example.com" not in html["declarations"]

@@ -44,6 +44,7 @@ from vouchers.demo.programs import (
 )
 from vouchers.models import Application, Program
 from vouchers.programs import services as programs
+from vouchers.programs.params import CITED_STEPS
 from vouchers.review import services as review
 
 from .enterprises import ProviderFactory, make_role_user
@@ -79,8 +80,8 @@ def program_params(code: str = "HZ-COMPUTE-2026", **changes) -> dict:
 
 def consistent_citations(params: dict) -> dict:
     """The parameters with only the citations that still hold: of a rule in
-    the rule set and an article of a listed document (a test that changes
-    the rules or the documents keeps a valid version)."""
+    the rule set or a calculation step, and an article of a listed document
+    (a test that changes the rules or the documents keeps a valid version)."""
     articles = {
         (d.get("title"), a.get("number"))
         for d in params.get("policy_documents") or []
@@ -89,7 +90,7 @@ def consistent_citations(params: dict) -> dict:
     citations = {
         code: cite
         for code, cite in (params.get("citations") or {}).items()
-        if code in (params.get("rules") or {})
+        if (code in (params.get("rules") or {}) or code in CITED_STEPS)
         and (cite.get("document"), cite.get("article")) in articles
     }
     params.pop("citations", None)

@@ -33,7 +33,11 @@ from vouchers.demo.programs import demo_program_specs
 from vouchers.eligibility.citations import article_en, citation_text, cited_reason
 from vouchers.eligibility.engine import ProgramContext, evaluate
 from vouchers.eligibility.errors import ParamsError
-from vouchers.eligibility.explain import decision_answer, stored_rules
+from vouchers.eligibility.explain import (
+    calculation_rows,
+    decision_answer,
+    stored_rules,
+)
 from vouchers.eligibility.records import decision_reexplain
 from vouchers.eligibility.registry import OUTCOMES, RULES
 from vouchers.models import Application, Notification
@@ -163,7 +167,7 @@ def test_a_version_without_citations_reads_and_writes_as_before():
         (
             {"no_such_rule": {"document": HZ_DOC, "article": "第三条"}},
             "citations.no_such_rule",
-            "Unknown rule.",
+            "Unknown rule or calculation step.",
         ),
         (
             {"benchmark_investment": {"document": HZ_DOC, "article": "第三条"}},
@@ -188,7 +192,8 @@ def test_a_citation_the_version_cannot_back_is_refused(citations, path, message)
 
 
 def test_a_citation_of_a_removed_article_is_refused_in_chinese():
-    # given: the article 第六条 taken out of the document the cap cites
+    # given: the article 第六条 taken out of the document the cap rule and
+    # the cap step cite
     params = program_params()
     hz = next(d for d in params["policy_documents"] if d["title"] == HZ_DOC)
     hz["articles"] = [a for a in hz["articles"] if a["number"] != "第六条"]
@@ -198,7 +203,10 @@ def test_a_citation_of_a_removed_article_is_refused_in_chinese():
         ProgramParams.from_json(params)
 
     # then
-    assert list(exc.value.errors) == ["citations.cap_budget.article"]
+    assert list(exc.value.errors) == [
+        "citations.cap_budget.article",
+        "citations.cap_remaining.article",
+    ]
 
 
 # -- every reason of every rule ----------------------------------------------------
@@ -424,3 +432,215 @@ def test_the_enterprise_report_shows_each_reason_with_its_citation(
     rows = list(book["规则结果"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows] == [application.number] * len(reasons)
     assert [row[5] for row in rows] == reasons
+
+
+# -- the calculation's steps -----------------------------------------------------
+
+RATE_ZH = "（依据：《杭州市算力券实施细则》第五条）"
+CAP_ZH = "（依据：《杭州市算力券实施细则》第六条）"
+
+
+def _step(steps: list[dict], name: str) -> dict:
+    return next(s for s in steps if s["step"] == name)
+
+
+def test_a_version_cites_the_rate_and_the_cap_like_its_rules():
+    # when
+    parsed = ProgramParams.from_json(program_params())
+
+    # then
+    assert parsed.citation("rate") == {"document": HZ_DOC, "article": "第五条"}
+    assert parsed.citation("cap_remaining") == {"document": HZ_DOC, "article": "第六条"}
+    assert ProgramParams.from_json(parsed.to_json()) == parsed
+
+
+@pytest.mark.parametrize(
+    ("cite", "path", "message"),
+    [
+        (
+            {"document": "杭州市算力券管理办法", "article": "第五条"},
+            "citations.rate.document",
+            "This version lists no policy document titled 《杭州市算力券管理办法》.",
+        ),
+        (
+            {"document": HZ_DOC, "article": "第九条"},
+            "citations.rate.article",
+            "《杭州市算力券实施细则》 as this version lists it has no article 第九条.",
+        ),
+        ({"document": HZ_DOC}, "citations.rate.article", "This field is required."),
+        (
+            "杭州市算力券实施细则 第五条",
+            "citations.rate",
+            "Give the citation as a document and an article.",
+        ),
+    ],
+)
+def test_a_step_citation_the_version_cannot_back_is_refused(cite, path, message):
+    citations = {**program_params()["citations"], "rate": cite}
+    with translation.override("en"):
+        assert _errors(citations=citations) == {path: [message]}
+
+
+def test_no_rule_has_the_code_of_a_cited_step():
+    from vouchers.programs.params import CITED_STEPS
+
+    assert not set(CITED_STEPS) & set(RULES)
+    assert set(CITED_STEPS) <= {s["step"] for s in _steps_of("HZ-COMPUTE-2026")}
+
+
+def _steps_of(code: str) -> list[dict]:
+    calculation = evaluate(_context(code), application_facts()).calculation
+    assert calculation is not None
+    return calculation.steps
+
+
+@pytest.mark.parametrize("code", list(SPECS))
+def test_the_engine_copies_the_articles_of_the_rate_and_the_cap_into_the_steps(code):
+    # given
+    ctx = _context(code)
+
+    # when
+    steps = _steps_of(code)
+
+    # then: those two steps cite, the others (arithmetic) do not
+    assert _step(steps, "rate")["cite"] == ctx.params.citation("rate")
+    assert _step(steps, "cap_remaining")["cite"] == ctx.params.citation("cap_remaining")
+    assert ctx.params.citation("rate")
+    assert ctx.params.citation("cap_remaining")
+    assert [s["step"] for s in steps if "cite" in s] == ["rate", "cap_remaining"]
+
+
+def test_a_version_that_cites_no_step_calculates_as_before():
+    # given: the citations of the rules only (every version stored before
+    # steps could cite)
+    params = program_params()
+    for step in ("rate", "cap_remaining"):
+        params["citations"].pop(step)
+    ctx = ProgramContext(
+        **{
+            **_context("HZ-COMPUTE-2026").__dict__,
+            "params": ProgramParams.from_json(params),
+        }
+    )
+
+    # when
+    steps = evaluate(ctx, application_facts()).to_json()["steps"]
+
+    # then: exactly the keys steps always had
+    assert all(set(s) <= {"step", "value", "basis", "basis_zh"} for s in steps)
+    with translation.override("zh-hans"):
+        assert all(row["citation"] == "" for row in calculation_rows(steps))
+
+
+def test_every_place_that_shows_the_steps_gets_the_citation():
+    decision = evaluate(_context("HZ-COMPUTE-2026"), application_facts())
+    stored = decision.to_json()
+    for language, rate, cap in (
+        ("zh-hans", RATE_ZH, CAP_ZH),
+        (
+            "en",
+            "(under Article 5 of 杭州市算力券实施细则)",
+            "(under Article 6 of 杭州市算力券实施细则)",
+        ),
+    ):
+        with translation.override(language):
+            answer = decision_answer(decision)["calculation"]
+            live = calculation_rows(answer)
+            kept = calculation_rows(stored["steps"])
+            described = {
+                row["key"]: row["text"]
+                for section in describe_params(program_params())
+                for row in section["rows"]
+            }
+        for rows in (answer, live, kept):
+            assert _step(rows, "rate")["citation"] == rate
+            assert _step(rows, "cap_remaining")["citation"] == cap
+            assert _step(rows, "eligible_amount")["citation"] == ""
+        assert described["base_rate"].endswith(rate)
+        assert described["cap"].endswith(cap)
+
+
+@pytest.mark.django_db
+def test_a_stored_decision_keeps_the_step_citation_of_its_version(hz_program):
+    # given: a decision under version 1 (the rate under 第五条), then a
+    # version citing 第八条 for the rate
+    old = record(hz_program, application_facts())
+    citations = {
+        **program_params()["citations"],
+        "rate": {"document": HZ_DOC, "article": "第八条"},
+    }
+    version_changed(
+        program=hz_program, params=program_params(citations=citations), actor=None
+    )
+    new = record(hz_program, application_facts())
+
+    # when
+    with translation.override("zh-hans"):
+        old_rate = _step(calculation_rows(old.result["steps"]), "rate")
+        new_rate = _step(calculation_rows(new.result["steps"]), "rate")
+
+    # then
+    assert old_rate["citation"] == RATE_ZH
+    assert new_rate["citation"] == "（依据：《杭州市算力券实施细则》第八条）"
+    assert decision_reexplain(old).matches
+    assert decision_reexplain(new).matches
+
+
+@pytest.mark.django_db
+def test_a_changed_stored_step_citation_does_not_reexplain_the_same(hz_program):
+    stored = record(hz_program, application_facts())
+    _step(stored.result["steps"], "rate")["cite"] = {
+        "document": HZ_DOC,
+        "article": "第八条",
+    }
+
+    assert decision_reexplain(stored).differences == ["steps"]
+
+
+@pytest.mark.django_db
+def test_the_pages_show_the_steps_with_their_articles(hz, client, demo_programs):
+    from tests.vouchers.test_self_check_page import URL, VALID
+
+    # given: an application in review, and one still a draft with its contract
+    submitted = _application(hz, submitted=True)
+    draft = _application(hz, number="HT-CITE-2", complete=True)
+    reviewer = make_role_user(Role.REVIEWER, region="330106")
+
+    # when
+    pages = {
+        "estimate": client.sign_in(hz["applicant"], language="zh-hans").get(
+            reverse("applications:review", args=[draft.pk])
+        ),
+        "self_check": client.post(URL, VALID),
+    }
+    client.sign_in(reviewer, language="zh-hans")
+    pages["review"] = client.get(reverse("review:detail", args=[submitted.pk]))
+    pages["decision"] = client.get(
+        reverse("review:decision", args=[submitted.screening_id])
+    )
+
+    # then: beside the rate and the cap, the article each comes from
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        cited = f'<span class="cite" data-testid="step-citation">{RATE_ZH}</span>'
+        assert cited in html, name
+        assert f'data-testid="step-citation">{CAP_ZH}</span>' in html, name
+
+
+@pytest.mark.django_db
+def test_the_self_check_api_gives_each_step_its_citation(client, demo_programs):
+    from tests.vouchers.test_self_check_api import EXAMPLE
+    from tests.vouchers.test_self_check_api import URL as API
+
+    # when
+    response = client.post(
+        API, EXAMPLE, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    # then
+    assert response.status_code == 200, response.content
+    steps = {s["step"]: s for s in response.json()["calculation"]}
+    assert steps["rate"]["citation"] == RATE_ZH
+    assert steps["cap_remaining"]["citation"] == CAP_ZH
+    assert steps["subsidy"]["citation"] == ""

@@ -363,3 +363,88 @@ def test_a_decision_about_no_application_is_for_managers_and_auditors(
     assert page(client, auditor, decision.pk).status_code == 200
     reviewer = make_role_user(Role.REVIEWER, region="330106")
     assert page(client, reviewer, decision.pk).status_code == 404
+
+
+# -- steps that cite their article ----------------------------------------------------
+#
+# Decided: a step carries its citation (``cite``) only when the version
+# cites that step, and is compared like the rest. No version stored before
+# steps could cite has a step citation (the validator refused one), so each
+# of their decisions is made again without one and agrees; a decision under
+# a version that cites them keeps the article of that version.
+
+
+def without_step_citations() -> dict:
+    """The demo parameters as a version stored before steps could cite."""
+    params = program_params()
+    params["citations"].pop("rate")
+    params["citations"].pop("cap_remaining")
+    return params
+
+
+def test_a_decision_stored_before_steps_could_cite_reexplains_the_same(
+    hz_program, client
+):
+    # given: a decision under a version citing rules only, stored as the
+    # engine stored every step before (no citation key)
+    version_changed(program=hz_program, params=without_step_citations())
+    application = ApplicationFactory(
+        submitted=True,
+        program=hz_program,
+        applicant=sme_applicant("330106"),
+        provider=ProviderFactory(),
+        contract_number="HT-REEXPLAIN-OLD",
+    )
+    screening = EligibilityDecision.objects.get(pk=application.screening_id)
+    assert screening.program_version.number == 2
+    assert [set(s) for s in screening.result["steps"]] == [
+        {"step", "value"},
+        {"step", "value", "basis", "basis_zh"},
+        {"step", "value"},
+        {"step", "value", "basis", "basis_zh"},
+        {"step", "value"},
+        {"step", "value", "basis", "basis_zh"},
+    ]
+
+    # when
+    out = reexplain(str(screening.pk))
+    response = page(client, make_role_user(Role.AUDITOR, region="330000"), screening.pk)
+
+    # then: it agrees, everywhere
+    assert decision_reexplain(screening).matches
+    assert "DIFFERS" not in out
+    assert "  => agrees" in out.splitlines()
+    assert all(row["agrees"] for row in response.context["rows"]["steps"])
+    assert 'data-testid="step-citation"' not in response.content.decode()
+
+
+def test_a_decision_whose_step_cites_another_article_differs(application, client):
+    # given: the stored rate says 第八条, its version 第五条
+    screening = EligibilityDecision.objects.get(pk=application.screening_id)
+    steps = [
+        {**s, "cite": {"document": "杭州市算力券实施细则", "article": "第八条"}}
+        if s["step"] == "rate"
+        else s
+        for s in screening.result["steps"]
+    ]
+    tamper(screening, steps=steps)
+    screening.refresh_from_db()
+
+    # when
+    with pytest.raises(CommandError):
+        call_command(
+            "decision_reexplain", str(screening.pk), stdout=(out := StringIO())
+        )
+    response = page(client, make_role_user(Role.AUDITOR, region="330000"), screening.pk)
+
+    # then: the command and the page name both articles
+    printed = out.getvalue()
+    assert "stored: spend tier" in printed
+    assert "(under Article 8 of 杭州市算力券实施细则)" in printed
+    assert "(under Article 5 of 杭州市算力券实施细则)" in printed
+    assert "=> DIFFERS: steps" in printed
+    rate = next(r for r in response.context["rows"]["steps"] if r["step"] == "rate")
+    assert not rate["agrees"]
+    html = response.content.decode()
+    assert "(under Article 8 of 杭州市算力券实施细则)" in html
+    assert "(under Article 5 of 杭州市算力券实施细则)" in html

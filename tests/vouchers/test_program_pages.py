@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from accounts.roles import Role
 from audits import actions
 from audits.models import AuditEvent
+from enterprises.models import Region
 from tests.factories import make_role_user, program_params
 from vouchers.demo.programs import load_demo_programs
 from vouchers.models import Program, ProgramChange, ProgramVersion
@@ -441,7 +442,8 @@ def test_manager_changes_parameters_into_version_2(client, program_manager, demo
     assert program.versions.count() == 1
     page = client.get(response.url)
     diff = {c["label"]: (c["before"], c["after"]) for c in page.context["changes"]}
-    assert diff["Base rate"] == ("20%", "25%")
+    under = " (under Article 5 of 杭州市算力券实施细则)"  # the rate's article
+    assert diff["Base rate"] == ("20%" + under, "25%" + under)
     assert page.context["may_withdraw"]
     assert not page.context["may_decide"]
     assert 'data-testid="change-approve"' not in page.content.decode()
@@ -815,3 +817,137 @@ def test_money_is_kept_as_decimal_strings(client, program_manager):
     params = ProgramVersion.objects.get().params
     assert params["cap_per_enterprise_year"] == "12345678901234.01"
     assert Decimal(params["spend_tiers"][0]["rate"]) == Decimal("0.3333")
+
+
+def test_the_form_shows_and_changes_the_articles_of_the_rate_and_the_cap(
+    client, program_manager, demo
+):
+    # given: the edit form, prefilled with the version's step citations
+    program = demo["HZ-COMPUTE-2026"]
+    client.sign_in(program_manager, language="en")
+    page = client.get(reverse("programs:edit", args=[program.code]))
+    form = page.context["form"]
+    assert form["cite_rate"].value() == "杭州市算力券实施细则 第五条"
+    assert form["cite_cap_remaining"].value() == "杭州市算力券实施细则 第六条"
+    data = form_data(form)
+
+    # when: an article the document does not list
+    refused = client.post(
+        reverse("programs:edit", args=[program.code]),
+        {**data, "cite_cap_remaining": "杭州市算力券实施细则 第九条", "note": "x"},
+    )
+
+    # then: refused beside its field
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["cite_cap_remaining"] == [
+        "《杭州市算力券实施细则》 as this version lists it has no article 第九条."
+    ]
+
+    # when: the cap cited under 第五条 instead
+    response = client.post(
+        reverse("programs:edit", args=[program.code]),
+        {**data, "cite_cap_remaining": "杭州市算力券实施细则 第五条", "note": "x"},
+    )
+
+    # then: a proposal whose only change is the cap's article
+    assert response.status_code == 302, response.context["form"].errors
+    change = ProgramChange.objects.get(program=program)
+    assert change.params["citations"]["cap_remaining"] == {
+        "document": "杭州市算力券实施细则",
+        "article": "第五条",
+    }
+    assert change.params["citations"]["rate"] == {
+        "document": "杭州市算力券实施细则",
+        "article": "第五条",
+    }
+    diff = client.get(response.url).context["changes"]
+    assert [(c["label"], c["before"], c["after"]) for c in diff] == [
+        (
+            "Cap per enterprise per year",
+            "8,000,000.00 yuan (under Article 6 of 杭州市算力券实施细则)",
+            "8,000,000.00 yuan (under Article 5 of 杭州市算力券实施细则)",
+        )
+    ]
+
+
+# -- who did it ------------------------------------------------------------------
+
+
+def test_the_program_pages_name_who_acted_not_their_address(client, demo):
+    # given: a program created by one manager, changed by a second and the
+    # change approved by a third
+    people = {
+        name: make_role_user(Role.PROGRAM_MANAGER, region="330000", full_name=name)
+        for name in ("王建国", "李娜", "张伟")
+    }
+    creator, proposer, decider = people.values()
+    program = services.program_create(
+        code="NB-COMPUTE-2027",
+        name_zh="宁波市算力券",
+        name_en="Ningbo compute voucher",
+        kind="compute",
+        region=Region.objects.get(code="330200"),
+        params=program_params(),
+        actor=creator,
+    )
+    services.program_set_status(program=program, to_status=S.OPEN, actor=creator)
+    change = programs.program_change_propose(
+        program=program, params=program_params(base_rate="0.25"), actor=proposer
+    )
+    programs.program_change_approve(change=change, actor=decider)
+    client.sign_in(make_role_user(Role.PROGRAM_MANAGER, region="330000"))
+
+    # when
+    pages = {
+        "detail": client.get(reverse("programs:detail", args=[program.code])),
+        "version 1": client.get(reverse("programs:version", args=[program.code, 1])),
+        "version 2": client.get(reverse("programs:version", args=[program.code, 2])),
+        "change": client.get(
+            reverse("programs:change", args=[program.code, change.pk])
+        ),
+    }
+
+    # then: names, never the addresses
+    html = {key: page.content.decode() for key, page in pages.items()}
+    assert all(page.status_code == 200 for page in pages.values())
+    assert all(
+        user.email not in content
+        for user in people.values()
+        for content in html.values()
+    ), "an e-mail address names who acted"
+    versions = html["detail"].split('data-testid="program-versions"')[1]
+    versions = versions.split("</table>")[0]
+    assert "王建国" in html["detail"].split(versions)[0]  # created the program
+    assert "王建国" in versions  # version 1
+    assert "李娜" in versions  # version 2, made from the change she proposed
+    assert "王建国" in html["version 1"]
+    assert "李娜" in html["version 2"]
+    assert "李娜" in html["change"]  # proposed by
+    assert "张伟" in html["change"]  # decided by
+
+
+def test_a_person_without_a_name_is_named_by_their_address(client, demo):
+    # given: a manager who gave no name
+    nameless = make_role_user(
+        Role.PROGRAM_MANAGER, region="330000", full_name="", email="anon@example.com"
+    )
+    program = services.program_create(
+        code="NB-COMPUTE-2028",
+        name_zh="宁波市算力券",
+        name_en="Ningbo compute voucher",
+        kind="compute",
+        region=Region.objects.get(code="330200"),
+        params=program_params(),
+        actor=nameless,
+    )
+    client.sign_in(make_role_user(Role.PROGRAM_MANAGER, region="330000"))
+
+    # when
+    page = client.get(reverse("programs:detail", args=[program.code]))
+
+    # then: as the program's creator and as version 1's
+    html = page.content.decode()
+    created = html.split('data-testid="program-versions"')[0]
+    versions = html.split('data-testid="program-versions"')[1].split("</table>")[0]
+    assert created.count("anon@example.com") == 1
+    assert versions.count("anon@example.com") == 1

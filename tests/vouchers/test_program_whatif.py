@@ -171,7 +171,7 @@ def test_the_change_page_shows_it_and_the_xlsx_is_audited(
     # then
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["概要", "按地市", "按企业规模", "申报"]
+    assert book.sheetnames == ["概要", "按地市", "按企业规模", "原因（按规则）", "申报"]
     rows = list(book["申报"].iter_rows(values_only=True))
     assert len(rows) == 4
     assert (
@@ -195,3 +195,126 @@ def test_compute_again_from_the_page(
     assert response.status_code == 302
     change.refresh_from_db()
     assert change.impact_status == ProgramChange.Impact.DONE
+
+
+# -- the articles the rules rest on --------------------------------------------
+
+HZ_DOC = "杭州市算力券实施细则"
+
+
+def citing(code: str, article: str) -> dict:
+    """The demo version's citations with rule ``code`` citing ``article``."""
+    citations = program_params()["citations"]
+    citations[code] = {"document": HZ_DOC, "article": article}
+    return citations
+
+
+def workbook_rows(client, change) -> dict[str, list[tuple]]:
+    response = client.get(
+        reverse("programs:change-impact-xlsx", args=[change.program.code, change.pk])
+    )
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    return {
+        name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames
+    }
+
+
+def test_a_rule_that_would_newly_fail_shows_the_proposed_article(
+    applications, manager, client, django_capture_on_commit_callbacks
+):
+    # given: contracts under 200,000 no longer count, under 第三条 now
+    # (the version in force cites 第八条 for the contract rule)
+    change = propose(
+        manager,
+        django_capture_on_commit_callbacks,
+        min_contract_amount="200000.00",
+        citations=citing("contract", "第三条"),
+    )
+    client.sign_in(manager, language="zh-hans")
+
+    # when
+    page = client.get(reverse("programs:change", args=[change.program.code, change.pk]))
+
+    # then: the page says why, with the proposed version's article
+    assert page.status_code == 200
+    [why] = page.context["impact"]["why"]
+    assert why.endswith("（依据：《杭州市算力券实施细则》第三条）")
+    assert "第八条" not in why
+    assert "（依据：《杭州市算力券实施细则》第三条）" in page.content.decode()
+
+    # when: the workbook
+    sheets = workbook_rows(client, change)
+
+    # then: by rule, and on the application's row
+    [by_rule] = [rows for rows in sheets.values() if len(rows[0]) == 4]
+    assert by_rule[1][2:] == (1, "（依据：《杭州市算力券实施细则》第三条）")
+    lines = sheets[list(sheets)[-1]]
+    small = next(row for row in lines if row[0] == applications[0].number)
+    assert not small[-2]  # nothing failed as decided
+    assert small[-1].endswith("（依据：《杭州市算力券实施细则》第三条）")
+
+
+def test_a_rule_that_would_no_longer_fail_shows_the_stored_article(
+    applications, manager, client, django_capture_on_commit_callbacks
+):
+    # given: one application failed the contract rule under an older
+    # version that cited 第七条 for it (its stored result says so)
+    decision = EligibilityDecision.objects.get(pk=applications[0].screening_id)
+    for rule in decision.result["rules"]:
+        if rule["code"] == "contract":
+            rule["outcome"] = "fail"
+            rule["cite"] = {"document": HZ_DOC, "article": "第七条"}
+    decision.eligible = False
+    decision.save(update_fields=["result", "eligible"])
+
+    # when: a proposal under which it passes again
+    change = propose(
+        manager, django_capture_on_commit_callbacks, spend_tiers=tier("0.40")
+    )
+    client.sign_in(manager, language="en")
+    page = client.get(reverse("programs:change", args=[change.program.code, change.pk]))
+
+    # then: the rule that would go is shown with the article it failed under
+    assert change.impact["no_longer_failed_by_rule"] == {"contract": 1}
+    assert change.impact["no_longer_failed_cites"] == {
+        "contract": [{"document": HZ_DOC, "article": "第七条"}]
+    }
+    [why] = page.context["impact"]["why"]
+    assert why.endswith("(under Article 7 of 杭州市算力券实施细则)")
+    assert "Article 8" not in why
+
+    # and the workbook (in Chinese) says it too, on the row and by rule
+    sheets = workbook_rows(client, change)
+    [by_rule] = [rows for rows in sheets.values() if len(rows[0]) == 4]
+    assert by_rule[1][2:] == (1, "（依据：《杭州市算力券实施细则》第七条）")
+    lines = sheets[list(sheets)[-1]]
+    row = next(row for row in lines if row[0] == applications[0].number)
+    assert row[-2].endswith("（依据：《杭州市算力券实施细则》第七条）")
+    assert not row[-1]
+
+
+def test_a_what_if_computed_before_old_citations_were_kept_still_shows(
+    applications, manager, client, django_capture_on_commit_callbacks
+):
+    # given: a what-if stored without the old results' citations
+    change = propose(
+        manager, django_capture_on_commit_callbacks, min_contract_amount="200000.00"
+    )
+    impact = change.impact
+    impact.pop("no_longer_failed_cites")
+    for line in impact["lines"]:
+        line.pop("failed_before"), line.pop("cites_before")
+    ProgramChange.objects.filter(pk=change.pk).update(impact=impact)
+    change.refresh_from_db()
+    client.sign_in(manager, language="zh-hans")
+
+    # when
+    page = client.get(reverse("programs:change", args=[change.program.code, change.pk]))
+    sheets = workbook_rows(client, change)
+
+    # then: the proposed version's article is still known
+    assert page.status_code == 200
+    [why] = page.context["impact"]["why"]
+    assert why.endswith("（依据：《杭州市算力券实施细则》第八条）")
+    assert len(sheets[list(sheets)[-1]]) == 4

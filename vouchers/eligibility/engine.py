@@ -50,7 +50,7 @@ class Calculation:
     cap_remaining: Decimal
     budget_remaining: Decimal
     subsidy: Decimal
-    steps: list[dict[str, str]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,20 @@ def calculate(ctx: ProgramContext, facts: Facts) -> Calculation | None:
     subsidy = quantize(min(gross, cap_remaining, budget_remaining))
     steps = [
         {"step": "eligible_amount", "value": str(eligible)},
-        {"step": "rate", "value": str(rate), "basis": basis, "basis_zh": basis_zh},
+        _cited_step(
+            params,
+            {"step": "rate", "value": str(rate), "basis": basis, "basis_zh": basis_zh},
+        ),
         {"step": "rate_times_amount", "value": str(gross)},
-        {
-            "step": "cap_remaining",
-            "value": str(cap_remaining),
-            "basis": f"{params.cap_per_enterprise_year} - {committed}",
-            "basis_zh": f"{params.cap_per_enterprise_year} − {committed}（本年度已占用）",
-        },
+        _cited_step(
+            params,
+            {
+                "step": "cap_remaining",
+                "value": str(cap_remaining),
+                "basis": f"{params.cap_per_enterprise_year} - {committed}",
+                "basis_zh": f"{params.cap_per_enterprise_year} − {committed}（本年度已占用）",
+            },
+        ),
         {"step": "budget_remaining", "value": str(budget_remaining)},
         {
             "step": "subsidy",
@@ -156,6 +162,14 @@ def calculate(ctx: ProgramContext, facts: Facts) -> Calculation | None:
         subsidy=subsidy,
         steps=steps,
     )
+
+
+def _cited_step(params: ProgramParams, step: dict[str, Any]) -> dict[str, Any]:
+    """The step with the article the version says its figure comes from
+    (``cite``, only when cited: a step of a version citing none is stored,
+    and re-explained, exactly as before steps could cite)."""
+    cite = params.citation(step["step"])
+    return {**step, "cite": cite} if cite else step
 
 
 def _cited(result: RuleResult, cite: dict[str, str] | None) -> RuleResult:

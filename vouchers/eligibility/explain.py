@@ -73,7 +73,11 @@ def decision_answer(decision: Decision) -> dict[str, Any]:
         ],
         "rate": decision.rate,
         "subsidy": decision.subsidy,
-        "calculation": decision.calculation.steps if decision.calculation else [],
+        # Each step as stored, with its citation in words ("" when none).
+        "calculation": [
+            {**step, "citation": citation_text(step.get("cite"), language)}
+            for step in (decision.calculation.steps if decision.calculation else [])
+        ],
     }
 
 
@@ -127,11 +131,13 @@ def readable_amounts(text: str) -> str:
     return _AMOUNT.sub(lambda m: yuan(Decimal(m.group(0))), text)
 
 
-def calculation_rows(steps: list[dict[str, str]]) -> list[dict[str, Any]]:
+def calculation_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The calculation's steps for a page: each with its label, its value
-    (``amount`` for yuan, ``percent`` for the rate) and the basis in the
-    active language."""
+    (``amount`` for yuan, ``percent`` for the rate), the basis in the
+    active language and the article the step's figure comes from
+    (``citation``, "" when the version cites none)."""
     english = _english()
+    language = translation.get_language()
     rows = []
     for step in steps:
         is_rate = step["step"] == "rate"
@@ -148,6 +154,7 @@ def calculation_rows(steps: list[dict[str, str]]) -> list[dict[str, Any]]:
                     if english
                     else step.get("basis_zh", step.get("basis", ""))
                 ),
+                "citation": citation_text(step.get("cite"), language),
             }
         )
     return rows

@@ -76,6 +76,12 @@ def _rule_text(code: str, params: dict) -> str:
     return _("Used")
 
 
+def _cited(text: str, p: ProgramParams, code: str) -> str:
+    """``text`` followed by the article the version cites for rule or
+    calculation step ``code`` (as after every reason)."""
+    return cited_reason(text, p.citation(code), get_language())
+
+
 def describe_params(params: dict) -> list[dict]:
     """A version's parameters as sections of rows (key, label, text,
     changed): rates as percentages, money in yuan with thousands
@@ -112,7 +118,8 @@ def describe_params(params: dict) -> list[dict]:
             "key": "rates",
             "title": _("Rates"),
             "rows": [
-                ("base_rate", _("Base rate"), percent(p.base_rate)),
+                # The article of the rate step covers every rate it selects.
+                ("base_rate", _("Base rate"), _cited(percent(p.base_rate), p, "rate")),
                 *(
                     (
                         f"facility.{f}",
@@ -133,7 +140,7 @@ def describe_params(params: dict) -> list[dict]:
                 (
                     "cap",
                     _("Cap per enterprise per year"),
-                    _yuan(p.cap_per_enterprise_year),
+                    _cited(_yuan(p.cap_per_enterprise_year), p, "cap_remaining"),
                 ),
                 *(
                     (f"budget.{s}", FUNDING_LABELS[s], _yuan(p.budget[s]))
@@ -240,11 +247,7 @@ def describe_params(params: dict) -> list[dict]:
                 (
                     f"rule.{rule.code}",
                     rule_title(rule.code),
-                    cited_reason(
-                        _rule_text(rule.code, p.rules[rule.code]),
-                        p.citation(rule.code),
-                        get_language(),
-                    )
+                    _cited(_rule_text(rule.code, p.rules[rule.code]), p, rule.code)
                     if rule.code in p.rules
                     else _("Not used"),
                 )

@@ -34,6 +34,7 @@ from .labels import (
     STAGE_LABELS,
 )
 from .params import (
+    CITED_STEPS,
     DISBURSEMENT_MODES,
     FUNDING_SOURCES,
     PRICE_ABOVE_LIST,
@@ -78,6 +79,16 @@ CITE_LINE = re.compile(r"^(.+?)[\s\u3000]+(\S+)$")
 CITE_HELP = _(
     "The title of one of the policy documents above, a space, the article "
     "(杭州市算力券实施细则 第五条); shown after every reason of the rule."
+)
+# The calculation steps a version cites an article for (params.CITED_STEPS),
+# each with its field's label: in the Rates and the Caps sections.
+STEP_CITE_LABELS = {
+    "rate": _("The rates rest on (document and article)"),
+    "cap_remaining": _("The yearly cap rests on (document and article)"),
+}
+STEP_CITE_HELP = _(
+    "The title of one of the policy documents below, a space, the article "
+    "(杭州市算力券实施细则 第五条); shown beside this step of every calculation."
 )
 # rule code -> {parameter: form field}
 RULE_PARAM_FIELDS = {
@@ -422,6 +433,13 @@ class ProgramForm(forms.Form):
                 max_length=240,
                 help_text=CITE_HELP,
             )
+        for step in CITED_STEPS:
+            self.fields[f"cite_{step}"] = forms.CharField(
+                label=STEP_CITE_LABELS[step],
+                required=False,
+                max_length=240,
+                help_text=STEP_CITE_HELP,
+            )
         # Parameters of rules this form has no fields for, kept as they were.
         self.kept_rule_params: dict[str, dict] = {}
         # Form row of each spend tier in the params built last (index -> row).
@@ -454,10 +472,9 @@ class ProgramForm(forms.Form):
         initial["quota_shared_pool"] = p.quota_shared_pool
         for rule in ordered_rules():
             initial[f"rule_{rule.code}"] = rule.code in p.rules
-            cite = p.citations.get(rule.code)
-            initial[f"cite_{rule.code}"] = (
-                f"{cite.document} {cite.article}" if cite else ""
-            )
+        for code in _cited_codes():
+            cite = p.citations.get(code)
+            initial[f"cite_{code}"] = f"{cite.document} {cite.article}" if cite else ""
         for code, fields in RULE_PARAM_FIELDS.items():
             values = p.rules.get(code, {})
             for param, name in fields.items():
@@ -554,13 +571,18 @@ class ProgramForm(forms.Form):
         }
 
     def _citation_params(self) -> dict[str, Any]:
-        """The citations of the ticked rules (a rule not used cites nothing)."""
+        """The citations of the ticked rules (a rule not used cites nothing)
+        and of the calculation steps."""
         d = self.cleaned_data
+        codes = [
+            *(rule.code for rule in ordered_rules() if d.get(f"rule_{rule.code}")),
+            *CITED_STEPS,
+        ]
         citations = {}
-        for rule in ordered_rules():
-            match = CITE_LINE.match((d.get(f"cite_{rule.code}") or "").strip())
-            if d.get(f"rule_{rule.code}") and match:
-                citations[rule.code] = {
+        for code in codes:
+            match = CITE_LINE.match((d.get(f"cite_{code}") or "").strip())
+            if match:
+                citations[code] = {
                     "document": match.group(1).strip("《》 "),
                     "article": match.group(2),
                 }
@@ -676,11 +698,11 @@ class ProgramForm(forms.Form):
                 "materials_en",
                 _("Give as many English lines as Chinese ones, in the same order."),
             )
-        for rule in ordered_rules():
-            value = (cleaned.get(f"cite_{rule.code}") or "").strip()
+        for code in _cited_codes():
+            value = (cleaned.get(f"cite_{code}") or "").strip()
             if value and not CITE_LINE.match(value):
                 self.add_error(
-                    f"cite_{rule.code}",
+                    f"cite_{code}",
                     _(
                         "Give the document's title, a space and the article "
                         "(杭州市算力券实施细则 第五条)."
@@ -819,6 +841,11 @@ class ProgramForm(forms.Form):
             )
             for rule in ordered_rules()
         ]
+
+
+def _cited_codes() -> list[str]:
+    """What has a citation field: every rule, then the calculation steps."""
+    return [*(rule.code for rule in ordered_rules()), *CITED_STEPS]
 
 
 def _lines(value) -> list[str]:

@@ -31,6 +31,10 @@ STAGE_LEVELS = ("county", "city", "province")
 DISBURSEMENT_MODES = ("deduct_at_provider", "reimburse_after_payment")
 # A charge above the offering's list price: refused, or accepted and flagged.
 PRICE_ABOVE_LIST = ("refuse", "flag")
+# Steps of the subsidy calculation (eligibility.engine.calculate) a version
+# may cite an article for, beside its rules: the rate (base, tier or
+# facility) and the yearly cap per enterprise. No rule has these codes.
+CITED_STEPS = ("rate", "cap_remaining")
 # A nested value not passed (as opposed to one given as None).
 _UNSET = object()
 
@@ -196,7 +200,9 @@ class ProgramParams:
     contact: Contact | None = None
     # Rule code -> the article it implements (kept apart from the rules'
     # own parameters: the rules never see it, the engine copies it into
-    # each result; see docs/architecture.md "Rules that cite their source").
+    # each result; see docs/architecture.md "Rules that cite their source"),
+    # and calculation step (CITED_STEPS) -> the article of its figure, which
+    # the engine copies into the step.
     citations: dict[str, Citation] = field(default_factory=dict)
 
     @property
@@ -218,7 +224,8 @@ class ProgramParams:
         return None
 
     def citation(self, code: str) -> dict[str, str] | None:
-        """The citation of rule ``code`` as a rule result stores it, or None."""
+        """The citation of rule or calculation step ``code`` as a rule result
+        or a step stores it, or None."""
         cite = self.citations.get(code)
         return cite.to_json() if cite else None
 
@@ -758,8 +765,9 @@ class _Parser:
         return tuple(articles)
 
     def citations(self, key, rules, documents):
-        """Rule code -> {"document": title, "article": number}: each rule in
-        the version's rule set, each article in one of its documents."""
+        """Rule code or calculation step -> {"document": title, "article":
+        number}: each rule in the version's rule set or a step of
+        ``CITED_STEPS``, each article in one of its documents."""
         raw = self.data.get(key)
         if raw in (None, {}):
             return {}
@@ -777,10 +785,11 @@ class _Parser:
         result = {}
         for code, item in raw.items():
             path = f"{key}.{code}"
-            if code not in RULES:
-                self.error(path, _("Unknown rule."))
+            # Every version calculates the rate and the cap: a step is used.
+            if code not in RULES and code not in CITED_STEPS:
+                self.error(path, _("Unknown rule or calculation step."))
                 continue
-            if code not in rules and code not in used:
+            if code in RULES and code not in rules and code not in used:
                 self.error(path, _("This version does not use this rule."))
                 continue
             if not isinstance(item, dict) or set(item) - {"document", "article"}:

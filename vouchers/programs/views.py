@@ -20,7 +20,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -441,14 +441,7 @@ def _impact_view(change: ProgramChange) -> dict | None:
         if budget
         else "—",
         "over_budget": after > budget,
-        "newly_failed": [
-            (whatif.rule_title(code), n)
-            for code, n in impact["newly_failed_by_rule"].items()
-        ],
-        "no_longer_failed": [
-            (whatif.rule_title(code), n)
-            for code, n in impact["no_longer_failed_by_rule"].items()
-        ],
+        "why": [_why(r) for r in whatif.rule_changes(change)],
         "by_city": groups(
             impact["by_city"], lambda g: g["name_en"] if english else g["name_zh"]
         ),
@@ -456,6 +449,25 @@ def _impact_view(change: ProgramChange) -> dict | None:
             impact["by_size_class"], lambda g: whatif.size_label(g["key"])
         ),
     }
+
+
+def _why(rule: dict) -> str:
+    """A rule by which applications would newly fail or no longer fail, in
+    words, followed by the article it rests on (whatif.rule_changes)."""
+    values = {"n": rule["n"], "rule": whatif.rule_title(rule["code"])}
+    if rule["newly"]:
+        text = ngettext(
+            "%(n)s application would newly fail “%(rule)s”",
+            "%(n)s applications would newly fail “%(rule)s”",
+            rule["n"],
+        )
+    else:
+        text = ngettext(
+            "%(n)s application would no longer fail “%(rule)s”",
+            "%(n)s applications would no longer fail “%(rule)s”",
+            rule["n"],
+        )
+    return whatif.cited(text % values, rule["cites"], get_language())
 
 
 @role_required(*PROGRAM_READERS)

@@ -3,7 +3,10 @@ the proposal's parameters run over the program's past applications, each
 with the facts it was screened on (its stored decision), side by side with
 what was decided then. How many would become eligible or ineligible, by
 which rule, and the subsidy total against the proposed budget, by city and
-by size class. Nothing stored changes: the result is kept on the change
+by size class. Each rule is shown with the article it rests on
+(``eligibility.citations``): a failure under the proposal with the
+proposed version's, a failure that would go with the one stored with the
+old result. Nothing stored changes: the result is kept on the change
 (``ProgramChange.impact``) and downloadable as XLSX.
 
 Each application is evaluated on its own against the whole proposed budget
@@ -15,7 +18,7 @@ yearly cap per enterprise applies as it did, from the stored history.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
@@ -27,21 +30,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from audits.reports.documents import workbook, workbook_bytes
+from config.formats import join_list
 from config.money import ZERO, quantize
 from enterprises.models import Enterprise, Region
 
+from ..eligibility.citations import cited_reason
 from ..eligibility.engine import evaluate
 from ..eligibility.facts import Facts
 from ..eligibility.registry import FAIL, RULES
 from ..models import Application, ProgramChange, ProgramVersion
+from ..programs.params import ProgramParams
 from ..programs.selectors import program_context
 
 CHUNK = 500
 logger = logging.getLogger(__name__)
 
 
-def _failed(rules: list[dict[str, Any]]) -> list[str]:
-    return [r["code"] for r in rules if r.get("outcome") == FAIL]
+def _failed(rules: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A stored decision's failed rule results by code."""
+    return {r["code"]: r for r in rules if r.get("outcome") == FAIL}
 
 
 def _city_code(region_code: str) -> str:
@@ -68,13 +75,21 @@ def impact_compute(change: ProgramChange) -> dict[str, Any]:
     lines: list[dict[str, Any]] = []
     newly_failed: Counter[str] = Counter()
     no_longer_failed: Counter[str] = Counter()
+    # The citations stored with the old results of rules that would no
+    # longer fail, each once (decisions of other versions may cite others).
+    old_cites: defaultdict[str, list[dict[str, str]]] = defaultdict(list)
     for application in applications.iterator(chunk_size=CHUNK):
         stored = application.screening
         decision = evaluate(ctx, Facts.from_json(stored.facts))
-        before = set(_failed(stored.result.get("rules", [])))
+        failed_before = _failed(stored.result.get("rules", []))
+        before = set(failed_before)
         after = {r.code for r in decision.rules if r.outcome == FAIL}
         newly_failed.update(after - before)
         no_longer_failed.update(before - after)
+        for code in before - after:
+            cite = failed_before[code].get("cite")
+            if cite and cite not in old_cites[code]:
+                old_cites[code].append(cite)
         lines.append(
             {
                 "application": application.pk,
@@ -88,10 +103,16 @@ def impact_compute(change: ProgramChange) -> dict[str, Any]:
                 "eligible_after": decision.eligible,
                 "subsidy_before": str(stored.subsidy if stored.eligible else ZERO),
                 "subsidy_after": str(decision.subsidy if decision.eligible else ZERO),
+                "failed_before": sorted(before),
+                "cites_before": {
+                    code: failed_before[code]["cite"]
+                    for code in sorted(before)
+                    if failed_before[code].get("cite")
+                },
                 "failed_after": sorted(after),
             }
         )
-    return _summary(change, budget, lines, newly_failed, no_longer_failed)
+    return _summary(change, budget, lines, newly_failed, no_longer_failed, old_cites)
 
 
 def _group(lines: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -123,7 +144,9 @@ def _group(lines: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     ]
 
 
-def _summary(change, budget, lines, newly_failed, no_longer_failed) -> dict[str, Any]:
+def _summary(
+    change, budget, lines, newly_failed, no_longer_failed, old_cites
+) -> dict[str, Any]:
     cities = {
         r.code: (r.name_zh, r.name_en)
         for r in Region.objects.filter(code__in={line["city"] for line in lines})
@@ -147,6 +170,9 @@ def _summary(change, budget, lines, newly_failed, no_longer_failed) -> dict[str,
         ),
         "newly_failed_by_rule": dict(sorted(newly_failed.items())),
         "no_longer_failed_by_rule": dict(sorted(no_longer_failed.items())),
+        "no_longer_failed_cites": {
+            code: old_cites[code] for code in sorted(no_longer_failed)
+        },
         "subsidy_before": str(before),
         "subsidy_after": str(after),
         "budget": str(budget),
@@ -236,6 +262,25 @@ def impact_xlsx(change: ProgramChange) -> bytes:
             ],
         )
         sheet(
+            _("Why, by rule"),
+            [
+                _("Rule"),
+                _("Under the proposal"),
+                pgettext("records", "Applications"),
+                _("Implements (document and article)"),
+            ],
+            [
+                (
+                    rule_title(r["code"]),
+                    _("would newly fail") if r["newly"] else _("would no longer fail"),
+                    r["n"],
+                    cites_text(r["cites"], "zh-hans"),
+                )
+                for r in rule_changes(change)
+            ],
+        )
+        proposed = proposed_citations(change)
+        sheet(
             pgettext("records", "Applications"),
             [
                 _("Application number"),
@@ -247,6 +292,7 @@ def impact_xlsx(change: ProgramChange) -> bytes:
                 _("Eligible under the proposal"),
                 _("Subsidy as decided (yuan)"),
                 _("Subsidy under the proposal (yuan)"),
+                _("Rules failed as decided"),
                 _("Rules failed under the proposal"),
             ],
             [
@@ -260,12 +306,69 @@ def impact_xlsx(change: ProgramChange) -> bytes:
                     _("yes") if line["eligible_after"] else _("no"),
                     Decimal(line["subsidy_before"]),
                     Decimal(line["subsidy_after"]),
-                    "、".join(rule_title(code) for code in line["failed_after"]),
+                    cited_rules(
+                        line.get("failed_before", []), line.get("cites_before", {})
+                    ),
+                    cited_rules(line["failed_after"], proposed),
                 )
                 for line in impact.get("lines", [])
             ],
         )
     return workbook_bytes(book)
+
+
+def proposed_citations(change: ProgramChange) -> dict[str, dict[str, str]]:
+    """The citations of the proposed version (rule code -> document and
+    article), as the engine copies them into its results."""
+    params = ProgramParams.from_json(change.params)
+    return {code: cite.to_json() for code, cite in params.citations.items()}
+
+
+def rule_changes(change: ProgramChange) -> list[dict[str, Any]]:
+    """The rules by which applications would newly fail, then those by
+    which they would no longer fail: each with its code, how many (``n``)
+    and what it rests on (``cites``): the proposed version's article for a
+    failure under the proposal, the articles stored with the old results
+    for a failure that would go (none for a what-if computed before they
+    were kept)."""
+    impact = change.impact or {}
+    proposed = proposed_citations(change)
+    stored = impact.get("no_longer_failed_cites", {})
+    return [
+        *(
+            {"code": code, "n": n, "newly": True, "cites": _some(proposed.get(code))}
+            for code, n in impact.get("newly_failed_by_rule", {}).items()
+        ),
+        *(
+            {"code": code, "n": n, "newly": False, "cites": stored.get(code, [])}
+            for code, n in impact.get("no_longer_failed_by_rule", {}).items()
+        ),
+    ]
+
+
+def _some(cite: dict[str, str] | None) -> list[dict[str, str]]:
+    return [cite] if cite else []
+
+
+def cited(text: str, cites: list[dict[str, str]], language: str | None) -> str:
+    """``text`` followed by each of its citations, as after a reason."""
+    for cite in cites:
+        text = cited_reason(text, cite, language)
+    return text
+
+
+def cites_text(cites: list[dict[str, str]], language: str | None) -> str:
+    """The citations alone, one after the other ("" when none)."""
+    return cited("", cites, language).strip()
+
+
+def cited_rules(codes: list[str], cites: dict[str, dict[str, str]]) -> str:
+    """Rules by title in the active language, each followed by its citation
+    in ``cites`` (rule code -> citation): 合同（依据：《…》第八条）、…"""
+    language = translation.get_language()
+    return join_list(
+        cited(rule_title(code), _some(cites.get(code)), language) for code in codes
+    )
 
 
 def _group_row(g: dict[str, Any]) -> tuple:

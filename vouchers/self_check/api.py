@@ -164,23 +164,26 @@ EXAMPLE_RESULT = {
     "rate": "0.50",
     "subsidy": "200000.00",
     "calculation": [
-        {"step": "eligible_amount", "value": "400000.00"},
+        {"step": "eligible_amount", "value": "400000.00", "citation": ""},
         {
             "step": "rate",
             "value": "0.50",
             "basis": "spend tier: SME year total 400000.00 <= 500000.00",
+            "citation": "（依据：《杭州市算力券实施细则》第五条）",
         },
-        {"step": "rate_times_amount", "value": "200000.0000"},
+        {"step": "rate_times_amount", "value": "200000.0000", "citation": ""},
         {
             "step": "cap_remaining",
             "value": "8000000.00",
             "basis": "8000000.00 - 0.00",
+            "citation": "（依据：《杭州市算力券实施细则》第六条）",
         },
-        {"step": "budget_remaining", "value": "250000000.00"},
+        {"step": "budget_remaining", "value": "250000000.00", "citation": ""},
         {
             "step": "subsidy",
             "value": "200000.00",
             "basis": "min(...), rounded half-up to the fen",
+            "citation": "",
         },
     ],
 }

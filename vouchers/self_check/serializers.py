@@ -308,6 +308,14 @@ class CalculationStepSerializer(serializers.Serializer):
     step = serializers.CharField()
     value = serializers.CharField(help_text="A decimal string (yuan or a rate).")
     basis = serializers.CharField(required=False)
+    citation = serializers.CharField(
+        allow_blank=True,
+        help_text=(
+            "The policy document and article the program version says the "
+            "step's figure (the rate, the yearly cap) comes from; empty when "
+            "it cites none."
+        ),
+    )
 
 
 class SelfCheckResultSerializer(serializers.Serializer):

@@ -173,7 +173,12 @@ class Command(BaseCommand):
             )
             if not row["agrees"]:
                 for side in ("stored", "again"):
-                    basis = row[side]["basis"] if row[side] else "—"
+                    step = row[side]
+                    basis = (
+                        " ".join(t for t in (step["basis"], step["citation"]) if t)
+                        if step
+                        else "—"
+                    )
                     out(f"      {side}: {basis}")
         if again.matches:
             out(f"  => {AGREES}")
