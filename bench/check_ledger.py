@@ -88,13 +88,13 @@ from django.utils import timezone  # noqa: E402
 from accounts.roles import Role  # noqa: E402
 from bench.redemption import (  # noqa: E402  (sets Django up)
     PROGRAM,
+    compute_seller,
     refuse_unless_bench_database,
 )
 from enterprises.models import (  # noqa: E402
     Department,
     Enterprise,
     Membership,
-    Offering,
     Provider,
     Region,
 )
@@ -204,23 +204,8 @@ class Seller:
 def ensure_providers(count: int) -> list[Seller]:
     sellers = []
     for i in range(count):
-        provider, _ = Provider.objects.get_or_create(
-            uscc=make_uscc("330108", f"LP{i:06d}"),
-            defaults={
-                "name": f"账本基准算力{i:02d}有限公司",
-                "status": Provider.Status.APPROVED,
-                "offers_compute": True,
-                "facility": Provider.Facility.DOMESTIC,
-            },
-        )
-        offering, _ = Offering.objects.get_or_create(
-            provider=provider,
-            name="基准 GPU 卡时",
-            defaults={
-                "kind": Offering.Kind.COMPUTE,
-                "unit": Offering.Unit.GPU_CARD_HOUR,
-                "list_price": Decimal("10.0000"),
-            },
+        provider, offering = compute_seller(
+            f"LP{i:06d}", f"账本基准算力{i:02d}有限公司"
         )
         sellers.append(Seller(provider.pk, provider.uscc, offering.pk, offering.unit))
     return sellers

@@ -113,11 +113,13 @@ def refuse_unless_bench_database() -> str:
 # -- data -------------------------------------------------------------------------
 
 
-def ensure_provider() -> tuple[Provider, Offering]:
+def compute_seller(serial: str, name: str) -> tuple[Provider, Offering]:
+    """An approved compute provider (credit code from ``serial``) with one
+    GPU card-hour offering at 10 yuan; made once."""
     provider, _created = Provider.objects.get_or_create(
-        uscc=make_uscc("330108", "BENCH001"),
+        uscc=make_uscc("330108", serial),
         defaults={
-            "name": "核销基准算力有限公司",
+            "name": name,
             "status": Provider.Status.APPROVED,
             "offers_compute": True,
             "facility": Provider.Facility.DOMESTIC,
@@ -132,6 +134,11 @@ def ensure_provider() -> tuple[Provider, Offering]:
             "list_price": Decimal("10.0000"),
         },
     )
+    return provider, offering
+
+
+def ensure_provider() -> tuple[Provider, Offering]:
+    provider, offering = compute_seller("BENCH001", "核销基准算力有限公司")
     user, _ = get_user_model().objects.get_or_create(email="bench-provider@example.com")
     Membership.objects.get_or_create(
         user=user, role=Role.PROVIDER_STAFF, provider=provider
