@@ -36,8 +36,9 @@ from enterprises.models import Enterprise, Region
 
 from ..eligibility.citations import cited_reason
 from ..eligibility.engine import evaluate
+from ..eligibility.explain import rule_title
 from ..eligibility.facts import Facts
-from ..eligibility.registry import FAIL, RULES
+from ..eligibility.registry import FAIL
 from ..models import Application, ProgramChange, ProgramVersion
 from ..programs.params import ProgramParams
 from ..programs.selectors import program_context
@@ -385,18 +386,6 @@ def _status_label(status: str) -> str:
     if status in Application.Status.values:
         return str(Application.Status(status).label)
     return status
-
-
-def rule_title(code: str) -> str:
-    """A rule's title in the active language (its code if unknown)."""
-    rule = RULES.get(code)
-    if rule is None:
-        return code
-    return (
-        rule.title_en
-        if (translation.get_language() or "").startswith("en")
-        else rule.title_zh
-    )
 
 
 def size_label(code: str) -> str:
