@@ -50,6 +50,18 @@ class ImportResult:
         entry.save()
         self.updated += 1
 
+    def audited(self, *, content: bytes, rows: list[dict], source: str) -> dict:
+        """What an import's audit event keeps: the file's digest, its rows
+        and what they did."""
+        return {
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "rows": len(rows),
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "source": source,
+        }
+
 
 def _parse_date(raw: str, line: int, column: str, errors: list[str]) -> date | None:
     raw = (raw or "").strip()
@@ -143,13 +155,6 @@ def dishonest_list_import(
         actor=actor,
         object_type="enterprises.dishonestentity",
         object_repr=source[:255],
-        after={
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "rows": len(rows),
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "source": source,
-        },
+        after=result.audited(content=content, rows=rows, source=source),
     )
     return result

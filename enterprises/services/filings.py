@@ -12,7 +12,6 @@ as it was (a filing ends by its revocation date, not by being left out).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 
 from django.core.exceptions import ValidationError
@@ -147,14 +146,7 @@ def filing_list_import(
         actor=actor,
         object_type="enterprises.genaifiling",
         object_repr=source[:255],
-        after={
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "rows": len(rows),
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "revoked": sum(1 for r in rows if r["revoked_on"] is not None),
-            "source": source,
-        },
+        after=result.audited(content=content, rows=rows, source=source)
+        | {"revoked": sum(1 for r in rows if r["revoked_on"] is not None)},
     )
     return result
